@@ -1,0 +1,60 @@
+//! Weir's web UI: the Leptos application rendered on the server and hydrated in the browser.
+//!
+//! - [`model`]: plain data types shared by the server, the REST API and the browser.
+//! - [`engine_port`] (server only): the engine operations the server functions call.
+//! - [`server_fns`]: the Leptos server functions, thin doors onto [`engine_port::EnginePort`].
+//! - [`pages`]: one module per page; [`components`]: pieces shared by pages.
+#![recursion_limit = "256"]
+
+pub mod components;
+#[cfg(feature = "ssr")]
+pub mod engine_port;
+pub mod model;
+pub mod pages;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+/// The HTML document around the application; used by the server to render every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: layout and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::mark_hydrated();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/weir.css"/>
+        <Title text="Weir"/>
+        <Router>
+            <components::TopBar/>
+            <main class="page">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=StaticSegment("") view=pages::dashboard::Dashboard/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,15 @@
+//! Weir's database schema, as ordered sea-orm migrations. The same migrations run on SQLite and PostgreSQL;
+//! `weir` applies any pending ones at start-up.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_clusters_environments;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_clusters_environments::Migration)]
+    }
+}

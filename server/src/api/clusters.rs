@@ -1,0 +1,30 @@
+//! `/api/v1/clusters`: register, list, and look at clusters.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use weir_app::model::{Cluster, ClusterOverview, ClusterStatus};
+
+use super::error::{ApiError, ApiJson};
+use crate::engine::{clusters::NewCluster, Engine};
+
+pub async fn list(State(engine): State<Engine>) -> Result<ApiJson<Vec<ClusterStatus>>, ApiError> {
+    Ok(ApiJson(engine.cluster_statuses().await?))
+}
+
+pub async fn register(
+    State(engine): State<Engine>,
+    ApiJson(new): ApiJson<NewCluster>,
+) -> Result<(StatusCode, ApiJson<Cluster>), ApiError> {
+    Ok((StatusCode::CREATED, ApiJson(engine.register_cluster(new).await?)))
+}
+
+pub async fn get(State(engine): State<Engine>, Path(name): Path<String>) -> Result<ApiJson<ClusterStatus>, ApiError> {
+    Ok(ApiJson(engine.cluster_status(&name).await?))
+}
+
+pub async fn overview(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+) -> Result<ApiJson<ClusterOverview>, ApiError> {
+    Ok(ApiJson(engine.cluster_overview(&name).await?))
+}

@@ -1,0 +1,305 @@
+//! Weir's configuration: defaults, then `weir.toml`, then `WEIR_*` environment variables.
+//!
+//! Every key is documented in the README. Unknown keys in the file are an error, so a typo never passes
+//! silently.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid configuration file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value {value:?} in environment variable {var}: {message}")]
+    Env { var: &'static str, value: String, message: String },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+    pub engine: EngineConfig,
+    /// Clusters registered at start-up (created, or updated to match, when the server starts).
+    #[serde(rename = "clusters")]
+    pub clusters: Vec<ClusterDecl>,
+    /// Environments registered at start-up.
+    #[serde(rename = "environments")]
+    pub environments: Vec<EnvironmentDecl>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address the web UI and REST API listen on.
+    pub listen: SocketAddr,
+    /// Folder with the built UI assets (`pkg/weir.js`, `pkg/weir_bg.wasm`, `pkg/weir.css`).
+    pub site_root: PathBuf,
+    /// Where Weir keeps its files (the SQLite database by default, later JAR artifacts).
+    pub data_dir: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH?mode=rwc` or `postgres://USER@HOST:PORT/DB`. Empty means `<data_dir>/weir.db`.
+    pub url: String,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `weir=debug,info`.
+    pub level: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// How long a request to a cluster's REST API may take, in milliseconds.
+    pub cluster_timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterDecl {
+    pub name: String,
+    #[serde(default = "default_cluster_kind")]
+    pub kind: String,
+    pub rest_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentDecl {
+    pub name: String,
+    pub cluster: String,
+    #[serde(default)]
+    pub flink_config: serde_json::Map<String, serde_json::Value>,
+}
+
+fn default_cluster_kind() -> String {
+    "flink-session".into()
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: PathBuf::from("target/site"),
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: String::new(), max_connections: 8 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, level: "info".into() }
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self { cluster_timeout_ms: 3000 }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            log: LogConfig::default(),
+            engine: EngineConfig::default(),
+            clusters: Vec::new(),
+            environments: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path`, or `./weir.toml` when no path is given and that file exists, then applies the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let default_path = Path::new("weir.toml");
+        let file = match path {
+            Some(p) => Some(p),
+            None if default_path.exists() => Some(default_path),
+            None => None,
+        };
+        let mut config = match file {
+            Some(p) => Self::from_file(p)?,
+            None => Self::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.finish();
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Applies `WEIR_*` variables (and `DATABASE_URL`, `LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`) read by `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        // Set by cargo-leptos when it runs the server; explicit WEIR_* variables win.
+        if let Some(v) = var("LEPTOS_SITE_ADDR") {
+            self.server.listen = parse_env("LEPTOS_SITE_ADDR", v)?;
+        }
+        if let Some(v) = var("LEPTOS_SITE_ROOT") {
+            self.server.site_root = PathBuf::from(v);
+        }
+        if let Some(v) = var("WEIR_LISTEN") {
+            self.server.listen = parse_env("WEIR_LISTEN", v)?;
+        }
+        if let Some(v) = var("WEIR_SITE_ROOT") {
+            self.server.site_root = PathBuf::from(v);
+        }
+        if let Some(v) = var("WEIR_DATA_DIR") {
+            self.server.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("DATABASE_URL") {
+            self.database.url = v;
+        }
+        if let Some(v) = var("WEIR_DATABASE_URL") {
+            self.database.url = v;
+        }
+        if let Some(v) = var("WEIR_DATABASE_MAX_CONNECTIONS") {
+            self.database.max_connections = parse_env("WEIR_DATABASE_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = var("WEIR_LOG_FORMAT") {
+            self.log.format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => {
+                    return Err(ConfigError::Env {
+                        var: "WEIR_LOG_FORMAT",
+                        value: v,
+                        message: "expected 'text' or 'json'".into(),
+                    })
+                }
+            };
+        }
+        if let Some(v) = var("WEIR_LOG_LEVEL") {
+            self.log.level = v;
+        }
+        if let Some(v) = var("WEIR_CLUSTER_TIMEOUT_MS") {
+            self.engine.cluster_timeout_ms = parse_env("WEIR_CLUSTER_TIMEOUT_MS", v)?;
+        }
+        Ok(())
+    }
+
+    /// Fills values derived from others (the default SQLite file lives in the data directory).
+    pub fn finish(&mut self) {
+        if self.database.url.trim().is_empty() {
+            self.database.url = format!("sqlite://{}?mode=rwc", self.server.data_dir.join("weir.db").display());
+        }
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print the configuration: {e}"))
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(var: &'static str, value: String) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| ConfigError::Env { var, message: e.to_string(), value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn file_values_and_env_overrides() {
+        let mut c = Config::from_toml(
+            r#"
+            [server]
+            listen = "0.0.0.0:4000"
+            data_dir = "/var/lib/weir"
+            [log]
+            format = "json"
+            [[clusters]]
+            name = "local"
+            rest_url = "http://localhost:8081"
+            [[environments]]
+            name = "dev"
+            cluster = "local"
+            flink_config = { "taskmanager.memory.process.size" = "2g" }
+            "#,
+        )
+        .expect("valid file");
+        assert_eq!(c.server.listen.port(), 4000);
+        assert_eq!(c.log.format, LogFormat::Json);
+        assert_eq!(c.clusters[0].kind, "flink-session");
+        assert_eq!(c.environments[0].flink_config["taskmanager.memory.process.size"], "2g");
+
+        let env: HashMap<&str, &str> =
+            [("WEIR_LISTEN", "127.0.0.1:5000"), ("WEIR_LOG_FORMAT", "text"), ("WEIR_DATA_DIR", "/tmp/w")].into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).expect("valid env");
+        c.finish();
+        assert_eq!(c.server.listen.port(), 5000);
+        assert_eq!(c.log.format, LogFormat::Text);
+        assert_eq!(c.database.url, "sqlite:///tmp/w/weir.db?mode=rwc");
+    }
+
+    #[test]
+    fn database_url_precedence() {
+        let mut c = Config::default();
+        let env: HashMap<&str, &str> =
+            [("DATABASE_URL", "postgres://a@h/db1"), ("WEIR_DATABASE_URL", "postgres://b@h/db2")].into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).expect("valid env");
+        c.finish();
+        assert_eq!(c.database.url, "postgres://b@h/db2");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let err = Config::from_toml("[server]\nlisen = \"x\"").expect_err("typo must be rejected");
+        assert!(err.contains("lisen"), "{err}");
+        let err = Config::from_toml("[log]\nformat = \"xml\"").expect_err("bad format must be rejected");
+        assert!(err.contains("xml") || err.contains("variant"), "{err}");
+        let mut c = Config::default();
+        let err = c
+            .apply_env(|k| (k == "WEIR_LISTEN").then(|| "not-an-address".to_string()))
+            .expect_err("bad address must be rejected");
+        assert!(err.to_string().contains("WEIR_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn the_shipped_weir_toml_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../weir.toml");
+        let c = Config::from_file(&path).expect("weir.toml at the repository root parses");
+        assert!(c.clusters.iter().any(|cl| cl.name == "local"));
+        assert!(c.environments.iter().any(|e| e.name == "dev" && e.cluster == "local"));
+    }
+}

@@ -1,0 +1,128 @@
+//! Clusters: registration, listing, and a live look at each through its backend.
+
+use futures::future::join_all;
+use weir_app::model::{Cluster, ClusterStatus};
+
+use super::{names, Engine, EngineError};
+use crate::backends::{self, BackendError};
+use crate::store::{entities::cluster, is_unique_violation};
+
+/// What a caller gives to register a cluster.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCluster {
+    pub name: String,
+    pub kind: String,
+    pub rest_url: String,
+}
+
+impl Engine {
+    /// Registers a cluster. Its REST URL is not contacted: a cluster may be registered while it is down.
+    pub async fn register_cluster(&self, new: NewCluster) -> Result<Cluster, EngineError> {
+        let rest_url = validate_cluster(&new)?;
+        let model = self.store.insert_cluster(&new.name, &new.kind, &rest_url).await.map_err(|e| {
+            if is_unique_violation(&e) {
+                EngineError::Conflict(format!("a cluster named '{}' already exists", new.name))
+            } else {
+                e.into()
+            }
+        })?;
+        tracing::info!(cluster = %model.name, rest_url = %model.rest_url, "cluster registered");
+        Ok(to_cluster(model))
+    }
+
+    pub async fn list_clusters(&self) -> Result<Vec<Cluster>, EngineError> {
+        Ok(self.store.list_clusters().await?.into_iter().map(to_cluster).collect())
+    }
+
+    pub(super) async fn cluster_model(&self, name: &str) -> Result<cluster::Model, EngineError> {
+        self.store
+            .find_cluster(name)
+            .await?
+            .ok_or_else(|| EngineError::NotFound { kind: "cluster", name: name.to_owned() })
+    }
+
+    /// One cluster with what its REST API answers now.
+    pub async fn cluster_status(&self, name: &str) -> Result<ClusterStatus, EngineError> {
+        let model = self.cluster_model(name).await?;
+        let envs = self.store.list_environments().await?;
+        Ok(self.probe(model, &envs).await)
+    }
+
+    /// Every cluster with what its REST API answers now; clusters are asked concurrently.
+    pub async fn cluster_statuses(&self) -> Result<Vec<ClusterStatus>, EngineError> {
+        let models = self.store.list_clusters().await?;
+        let envs = self.store.list_environments().await?;
+        Ok(join_all(models.into_iter().map(|m| self.probe(m, &envs))).await)
+    }
+
+    /// The live overview of one cluster, as an error when it cannot be had.
+    pub async fn cluster_overview(&self, name: &str) -> Result<weir_app::model::ClusterOverview, EngineError> {
+        let model = self.cluster_model(name).await?;
+        self.backend(&model)?
+            .overview()
+            .await
+            .map_err(|source| EngineError::Cluster { cluster: model.name.clone(), source })
+    }
+
+    pub(super) fn backend(
+        &self,
+        model: &cluster::Model,
+    ) -> Result<Box<dyn backends::ClusterBackend>, EngineError> {
+        backends::for_cluster(&model.kind, &model.rest_url, &self.http, self.cluster_timeout).ok_or_else(|| {
+            EngineError::Internal(format!("cluster '{}' has unknown kind '{}'", model.name, model.kind))
+        })
+    }
+
+    async fn probe(
+        &self,
+        model: cluster::Model,
+        envs: &[(crate::store::entities::environment::Model, cluster::Model)],
+    ) -> ClusterStatus {
+        let environments =
+            envs.iter().filter(|(_, c)| c.id == model.id).map(|(e, _)| e.name.clone()).collect::<Vec<_>>();
+        let answer = match self.backend(&model) {
+            Ok(backend) => backend.overview().await,
+            Err(e) => Err(BackendError::Decode(e.to_string())),
+        };
+        let (overview, error) = match answer {
+            Ok(o) => (Some(o), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        ClusterStatus {
+            reachable: overview.is_some(),
+            name: model.name,
+            kind: model.kind,
+            rest_url: model.rest_url,
+            environments,
+            overview,
+            error,
+            checked_at: chrono::Utc::now(),
+        }
+    }
+}
+
+/// Checks a registration and returns the normalised REST URL (no trailing slash).
+pub(super) fn validate_cluster(new: &NewCluster) -> Result<String, EngineError> {
+    names::check("cluster", &new.name)?;
+    if !backends::KINDS.contains(&new.kind.as_str()) {
+        return Err(EngineError::Invalid(format!(
+            "unknown cluster kind '{}': supported kinds are {}",
+            new.kind,
+            backends::KINDS.join(", ")
+        )));
+    }
+    let url = reqwest::Url::parse(new.rest_url.trim())
+        .map_err(|e| EngineError::Invalid(format!("invalid rest_url '{}': {e}", new.rest_url)))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(EngineError::Invalid(format!(
+            "invalid rest_url '{}': expected http:// or https:// with a host",
+            new.rest_url
+        )));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn to_cluster(m: cluster::Model) -> Cluster {
+    Cluster { name: m.name, kind: m.kind, rest_url: m.rest_url, created_at: m.created_at }
+}

@@ -1,0 +1,34 @@
+//! Table `environments`: where jobs run, each bound to one cluster.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "environments")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub name: String,
+    pub cluster_id: i64,
+    /// Default Flink configuration of jobs in this environment, as a JSON object of strings.
+    pub flink_config: String,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::cluster::Entity",
+        from = "Column::ClusterId",
+        to = "super::cluster::Column::Id"
+    )]
+    Cluster,
+}
+
+impl Related<super::cluster::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Cluster.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
