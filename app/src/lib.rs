@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 /// The HTML document around the application; used by the server to render every page.
@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
             <components::TopBar/>
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=StaticSegment("") view=pages::dashboard::Dashboard/>
+                    <Route path=StaticSegment("") view=pages::dashboard::Dashboard ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
