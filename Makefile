@@ -1,0 +1,31 @@
+# Weir — the two commands: `make run` and `make test`. Both install whatever is missing first (scripts/setup).
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
+
+.PHONY: run test setup setup-test build build-release release clean-flink
+
+## make run: set up, build, start the local Flink and Weir at http://127.0.0.1:3000 (Ctrl-C stops both)
+run: setup build
+	scripts/run-local
+
+## make test: set up (with chromium), build, start one shared Flink, run the Rust and browser tests
+test: setup-test build
+	scripts/test
+
+setup:
+	scripts/setup
+
+setup-test:
+	scripts/setup --browser
+
+## the server binary and the hydrate WASM bundle (debug)
+build:
+	cargo leptos build
+
+## optimised build (wasm-opt from npm binaryen); serve it with target/release/weir
+release: setup
+	cargo leptos build --release
+
+clean-flink:
+	scripts/flink-local stop
+	rm -rf .flink
