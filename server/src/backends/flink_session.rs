@@ -1,14 +1,20 @@
 //! A Flink session cluster (standalone or remote), driven over Flink's REST API.
 
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde_json::{json, Value};
 use weir_app::model::ClusterOverview;
 
-use super::{BackendError, ClusterBackend};
+use super::{BackendError, CheckpointInfo, ClusterBackend, JobSummary, SavepointStatus, Submission};
 
 pub const KIND: &str = "flink-session";
+
+/// Uploads and job submissions may take longer than a status call.
+const SLOW_CALL: Duration = Duration::from_secs(120);
 
 pub struct FlinkSession {
     http: reqwest::Client,
@@ -36,26 +42,49 @@ struct Overview {
     flink_version: String,
 }
 
+#[derive(Deserialize)]
+struct JobsOverview {
+    jobs: Vec<JobEntry>,
+}
+
+#[derive(Deserialize)]
+struct JobEntry {
+    jid: String,
+    name: String,
+    state: String,
+    #[serde(rename = "start-time")]
+    start_time: i64,
+}
+
+#[derive(Deserialize)]
+struct Trigger {
+    #[serde(rename = "request-id")]
+    request_id: String,
+}
+
 impl FlinkSession {
     pub fn new(http: reqwest::Client, rest_url: &str, timeout: Duration) -> Self {
         Self { http, base: rest_url.trim_end_matches('/').to_owned(), timeout }
     }
 
-    async fn get<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<T, BackendError> {
-        let url = format!("{}{}", self.base, path);
-        let response = self
-            .http
-            .get(&url)
-            .timeout(self.timeout)
-            .send()
-            .await
-            .map_err(|e| BackendError::Unreachable(describe(&e)))?;
+    async fn send<T: DeserializeOwned>(&self, what: &str, req: reqwest::RequestBuilder) -> Result<T, BackendError> {
+        let response = req.send().await.map_err(|e| BackendError::Unreachable(describe(&e)))?;
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
             return Err(BackendError::Http { status: status.as_u16(), message: flink_error_text(&body) });
         }
-        response.json::<T>().await.map_err(|e| BackendError::Decode(format!("GET {path}: {e}")))
+        response.json::<T>().await.map_err(|e| BackendError::Decode(format!("{what}: {e}")))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, BackendError> {
+        let req = self.http.get(format!("{}{}", self.base, path)).timeout(self.timeout);
+        self.send(&format!("GET {path}"), req).await
+    }
+
+    async fn post<T: DeserializeOwned>(&self, path: &str, body: Value, timeout: Duration) -> Result<T, BackendError> {
+        let req = self.http.post(format!("{}{}", self.base, path)).json(&body).timeout(timeout);
+        self.send(&format!("POST {path}"), req).await
     }
 }
 
@@ -74,6 +103,112 @@ impl ClusterBackend for FlinkSession {
             jobs_failed: o.jobs_failed,
         })
     }
+
+    async fn jobs(&self) -> Result<Vec<JobSummary>, BackendError> {
+        let o: JobsOverview = self.get("/jobs/overview").await?;
+        Ok(o.jobs
+            .into_iter()
+            .map(|j| JobSummary { id: j.jid, name: j.name, state: j.state, start_time_ms: j.start_time })
+            .collect())
+    }
+
+    async fn upload_jar(&self, path: &Path) -> Result<String, BackendError> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| BackendError::Decode(format!("cannot read {}: {e}", path.display())))?;
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("job.jar").to_owned();
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name)
+            .mime_str("application/x-java-archive")
+            .map_err(|e| BackendError::Decode(e.to_string()))?;
+        let form = reqwest::multipart::Form::new().part("jarfile", part);
+        let req = self.http.post(format!("{}/jars/upload", self.base)).multipart(form).timeout(SLOW_CALL);
+        let answer: Value = self.send("POST /jars/upload", req).await?;
+        answer["filename"]
+            .as_str()
+            .and_then(|f| f.rsplit('/').next())
+            .map(str::to_owned)
+            .ok_or_else(|| BackendError::Decode(format!("POST /jars/upload: no filename in {answer}")))
+    }
+
+    async fn submit(&self, jar_id: &str, s: &Submission) -> Result<String, BackendError> {
+        let mut body = json!({
+            "programArgsList": s.args,
+            "allowNonRestoredState": s.allow_non_restored_state,
+        });
+        if let Some(class) = &s.entry_class {
+            body["entryClass"] = json!(class);
+        }
+        if let Some(p) = s.parallelism {
+            body["parallelism"] = json!(p);
+        }
+        if let Some(path) = &s.restore_path {
+            body["savepointPath"] = json!(path);
+        }
+        if !s.flink_config.is_empty() {
+            body["flinkConfiguration"] = json!(s.flink_config);
+        }
+        let answer: Value = self.post(&format!("/jars/{jar_id}/run"), body, SLOW_CALL).await?;
+        answer["jobid"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| BackendError::Decode(format!("POST /jars/{jar_id}/run: no jobid in {answer}")))
+    }
+
+    async fn stop_with_savepoint(
+        &self,
+        job_id: &str,
+        target_dir: Option<&str>,
+        drain: bool,
+    ) -> Result<String, BackendError> {
+        let mut body = json!({ "drain": drain });
+        if let Some(dir) = target_dir {
+            body["targetDirectory"] = json!(dir);
+        }
+        let t: Trigger = self.post(&format!("/jobs/{job_id}/stop"), body, self.timeout).await?;
+        Ok(t.request_id)
+    }
+
+    async fn trigger_savepoint(&self, job_id: &str, target_dir: Option<&str>) -> Result<String, BackendError> {
+        let mut body = json!({ "cancel-job": false });
+        if let Some(dir) = target_dir {
+            body["target-directory"] = json!(dir);
+        }
+        let t: Trigger = self.post(&format!("/jobs/{job_id}/savepoints"), body, self.timeout).await?;
+        Ok(t.request_id)
+    }
+
+    async fn savepoint_status(&self, job_id: &str, trigger_id: &str) -> Result<SavepointStatus, BackendError> {
+        let v: Value = self.get(&format!("/jobs/{job_id}/savepoints/{trigger_id}")).await?;
+        if v["status"]["id"] != "COMPLETED" {
+            return Ok(SavepointStatus::InProgress);
+        }
+        if let Some(location) = v["operation"]["location"].as_str() {
+            return Ok(SavepointStatus::Completed { location: location.to_owned() });
+        }
+        let cause = v["operation"]["failure-cause"]["stack-trace"]
+            .as_str()
+            .map(root_cause)
+            .or_else(|| v["operation"]["failure-cause"]["class"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| format!("the savepoint failed: {v}"));
+        Ok(SavepointStatus::Failed { cause })
+    }
+
+    async fn cancel(&self, job_id: &str) -> Result<(), BackendError> {
+        let req = self.http.patch(format!("{}/jobs/{job_id}?mode=cancel", self.base)).timeout(self.timeout);
+        let _: Value = self.send(&format!("PATCH /jobs/{job_id}"), req).await?;
+        Ok(())
+    }
+
+    async fn checkpoints(&self, job_id: &str) -> Result<CheckpointInfo, BackendError> {
+        let v: Value = self.get(&format!("/jobs/{job_id}/checkpoints")).await?;
+        let latest = &v["latest"];
+        Ok(CheckpointInfo {
+            latest_completed: latest["completed"]["external_path"].as_str().map(str::to_owned),
+            restored_from: latest["restored"]["external_path"].as_str().map(str::to_owned),
+            restored_is_savepoint: latest["restored"]["is_savepoint"].as_bool().unwrap_or(false),
+        })
+    }
 }
 
 /// A short reason for a failed request, without reqwest's nested wording.
@@ -87,14 +222,36 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-/// Flink answers errors as `{"errors": ["..."]}`; keep the first line of each.
+/// The innermost "Caused by:" line of a Java stack trace: the cause a person can act on.
+fn root_cause(trace: &str) -> String {
+    let first = trace.lines().next().unwrap_or_default();
+    trace
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Caused by: "))
+        .last()
+        .unwrap_or(first)
+        .trim()
+        .to_owned()
+}
+
+/// Flink answers errors as `{"errors": ["..."]}`; keep the most telling line of each.
 fn flink_error_text(body: &str) -> String {
     #[derive(Deserialize)]
     struct Errors {
         errors: Vec<String>,
     }
     match serde_json::from_str::<Errors>(body) {
-        Ok(e) => e.errors.iter().map(|s| s.lines().next().unwrap_or_default()).collect::<Vec<_>>().join("; "),
+        Ok(e) => e.errors.iter().map(|s| root_cause(s)).collect::<Vec<_>>().join("; "),
         Err(_) => body.chars().take(300).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn root_cause_is_the_innermost_caused_by() {
+        let trace = "org.a.X: outer\n\tat a.b\nCaused by: org.b.Y: middle\n\tat c\nCaused by: java.io.IOException: disk full\n";
+        assert_eq!(super::root_cause(trace), "java.io.IOException: disk full");
+        assert_eq!(super::root_cause("just one line"), "just one line");
     }
 }

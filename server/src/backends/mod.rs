@@ -4,6 +4,8 @@
 
 pub mod flink_session;
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,11 +27,74 @@ pub enum BackendError {
     Decode(String),
 }
 
-/// What Weir asks of any cluster. Grows with the engine (submit, stop with savepoint, poll jobs, ...).
+/// How to start a job from an uploaded jar.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Submission {
+    /// The jar's main class; `None` uses the jar manifest's.
+    pub entry_class: Option<String>,
+    pub args: Vec<String>,
+    pub parallelism: Option<u32>,
+    /// Restore from this savepoint or retained checkpoint.
+    pub restore_path: Option<String>,
+    pub allow_non_restored_state: bool,
+    /// Flink configuration for this job only.
+    pub flink_config: BTreeMap<String, String>,
+}
+
+/// One job as the cluster lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobSummary {
+    pub id: String,
+    pub name: String,
+    /// Flink's state name: RUNNING, FINISHED, FAILED, RESTARTING, ...
+    pub state: String,
+    pub start_time_ms: i64,
+}
+
+/// Where an asynchronous savepoint is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SavepointStatus {
+    InProgress,
+    Completed { location: String },
+    Failed { cause: String },
+}
+
+/// A job's checkpoint facts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CheckpointInfo {
+    /// The last completed checkpoint's external path (retained checkpoints can be restored from).
+    pub latest_completed: Option<String>,
+    /// What the job was restored from when it started, and whether that was a savepoint.
+    pub restored_from: Option<String>,
+    pub restored_is_savepoint: bool,
+}
+
+/// What Weir asks of any cluster: one implementation per kind of cluster.
 #[async_trait]
 pub trait ClusterBackend: Send + Sync {
     /// The cluster's summary: version, TaskManagers, slots, job counts.
     async fn overview(&self) -> Result<ClusterOverview, BackendError>;
+    /// Every job the cluster knows, in one call (the reconciler's poll).
+    async fn jobs(&self) -> Result<Vec<JobSummary>, BackendError>;
+    /// Uploads a jar; returns the cluster's id for it.
+    async fn upload_jar(&self, path: &Path) -> Result<String, BackendError>;
+    /// Starts a job from an uploaded jar; returns the Flink job id.
+    async fn submit(&self, jar_id: &str, submission: &Submission) -> Result<String, BackendError>;
+    /// Stops the job with a savepoint (into `target_dir`, or the cluster's default); returns the trigger id.
+    async fn stop_with_savepoint(
+        &self,
+        job_id: &str,
+        target_dir: Option<&str>,
+        drain: bool,
+    ) -> Result<String, BackendError>;
+    /// Takes a savepoint while the job keeps running; returns the trigger id.
+    async fn trigger_savepoint(&self, job_id: &str, target_dir: Option<&str>) -> Result<String, BackendError>;
+    /// Where the savepoint started by `trigger_id` is.
+    async fn savepoint_status(&self, job_id: &str, trigger_id: &str) -> Result<SavepointStatus, BackendError>;
+    /// Cancels the job without a savepoint.
+    async fn cancel(&self, job_id: &str) -> Result<(), BackendError>;
+    /// The job's checkpoint facts.
+    async fn checkpoints(&self, job_id: &str) -> Result<CheckpointInfo, BackendError>;
 }
 
 /// Builds the backend for a registered cluster. `kind` was validated against [`KINDS`] on registration.
