@@ -82,3 +82,131 @@ pub struct ClusterHealth {
     pub flink_version: Option<String>,
     pub error: Option<String>,
 }
+
+/// A team's space; owns jobs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Namespace {
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A named Flink program.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub namespace: String,
+    pub name: String,
+    /// `sql` or `jar`.
+    pub kind: String,
+    pub description: String,
+    /// The highest version number, 0 when none was saved yet.
+    pub latest_version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An immutable snapshot of a job's program and default settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    pub number: i32,
+    pub sql: Option<String>,
+    /// For JAR jobs: the artifact's sha256.
+    pub artifact: Option<String>,
+    pub entry_class: Option<String>,
+    pub args: Vec<String>,
+    pub parallelism: Option<i32>,
+    pub flink_config: serde_json::Map<String, serde_json::Value>,
+    /// `streaming` or `batch`.
+    pub mode: String,
+    pub message: String,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored JAR file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub id: String,
+    pub sha256: String,
+    pub size: i64,
+    pub file_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A job in one environment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub namespace: String,
+    pub job: String,
+    pub environment: String,
+    pub cluster: String,
+    /// `running`, `suspended` or `cancelled`.
+    pub desired_state: String,
+    /// The version deployed (or last deployed).
+    pub version: Option<i32>,
+    pub config_overrides: serde_json::Map<String, serde_json::Value>,
+    pub flink_job_id: Option<String>,
+    /// What the cluster says: a Flink job state (RUNNING, FINISHED, FAILED, ...), or NONE (never deployed),
+    /// UNREACHABLE (the cluster does not answer), LOST (the cluster no longer knows the job).
+    pub observed_state: String,
+    pub observed_at: Option<DateTime<Utc>>,
+    pub latest_checkpoint: Option<String>,
+    /// The operation in flight, if any.
+    pub active_operation: Option<i64>,
+}
+
+/// One step of an operation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperationStep {
+    pub name: String,
+    /// running, succeeded, failed.
+    pub status: String,
+    pub data: serde_json::Value,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// One requested action on a deployment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    pub id: i64,
+    pub namespace: String,
+    pub job: String,
+    pub environment: String,
+    /// deploy, rollback, restart, stop, savepoint, recover.
+    pub kind: String,
+    pub requested_by: String,
+    pub params: serde_json::Value,
+    /// queued, running, succeeded, failed.
+    pub status: String,
+    pub error: Option<String>,
+    pub steps: Vec<OperationStep>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A savepoint or retained checkpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub id: i64,
+    pub environment: String,
+    /// `savepoint` or `checkpoint`.
+    pub kind: String,
+    /// manual, stop, upgrade, retained.
+    pub origin: String,
+    /// The version the snapshot was taken from.
+    pub version: i32,
+    pub path: String,
+    pub flink_job_id: String,
+    pub operation: Option<i64>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A change published on the event stream (`GET /api/v1/events`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Deployment { deployment: Deployment },
+    Operation { operation: Operation },
+    Cluster { name: String, reachable: bool },
+}

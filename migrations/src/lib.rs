@@ -4,12 +4,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_clusters_environments;
+mod m20261121_000002_jobs_deployments;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_clusters_environments::Migration)]
+        vec![
+            Box::new(m20261121_000001_clusters_environments::Migration),
+            Box::new(m20261121_000002_jobs_deployments::Migration),
+        ]
     }
 }

@@ -73,6 +73,23 @@ pub struct LogConfig {
 pub struct EngineConfig {
     /// How long a request to a cluster's REST API may take, in milliseconds.
     pub cluster_timeout_ms: u64,
+    /// The reconciler's period, in milliseconds.
+    pub tick_ms: u64,
+    /// Concurrent submissions per cluster; more wait in a queue.
+    pub submit_concurrency: usize,
+    /// How long a savepoint may take, in seconds, before its operation fails (the job keeps running).
+    pub savepoint_timeout_s: u64,
+    /// How long a new job may take to reach RUNNING, in seconds.
+    pub start_timeout_s: u64,
+    /// The SQL runner jar (built by scripts/build-runner).
+    pub runner_jar: PathBuf,
+    /// A Flink distribution whose `lib/` the SQL validator uses. Empty: `$FLINK_HOME`, else the copy
+    /// scripts/flink-local installs (`~/.cache/weir/flink-2.3.0`).
+    pub flink_home: PathBuf,
+    /// The `java` program for the SQL validator.
+    pub java: PathBuf,
+    /// Largest JAR upload, in MiB.
+    pub max_artifact_mb: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,7 +138,17 @@ impl Default for LogConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { cluster_timeout_ms: 3000 }
+        Self {
+            cluster_timeout_ms: 3000,
+            tick_ms: 1000,
+            submit_concurrency: 4,
+            savepoint_timeout_s: 300,
+            start_timeout_s: 180,
+            runner_jar: PathBuf::from("runner/build/weir-sql-runner.jar"),
+            flink_home: PathBuf::new(),
+            java: PathBuf::from("java"),
+            max_artifact_mb: 256,
+        }
     }
 }
 
@@ -212,13 +239,68 @@ impl Config {
         if let Some(v) = var("WEIR_CLUSTER_TIMEOUT_MS") {
             self.engine.cluster_timeout_ms = parse_env("WEIR_CLUSTER_TIMEOUT_MS", v)?;
         }
+        if let Some(v) = var("WEIR_TICK_MS") {
+            self.engine.tick_ms = parse_env("WEIR_TICK_MS", v)?;
+        }
+        if let Some(v) = var("WEIR_SUBMIT_CONCURRENCY") {
+            self.engine.submit_concurrency = parse_env("WEIR_SUBMIT_CONCURRENCY", v)?;
+        }
+        if let Some(v) = var("WEIR_SAVEPOINT_TIMEOUT_S") {
+            self.engine.savepoint_timeout_s = parse_env("WEIR_SAVEPOINT_TIMEOUT_S", v)?;
+        }
+        if let Some(v) = var("WEIR_START_TIMEOUT_S") {
+            self.engine.start_timeout_s = parse_env("WEIR_START_TIMEOUT_S", v)?;
+        }
+        if let Some(v) = var("WEIR_RUNNER_JAR") {
+            self.engine.runner_jar = PathBuf::from(v);
+        }
+        if let Some(v) = var("WEIR_FLINK_HOME").or_else(|| var("FLINK_HOME")) {
+            if self.engine.flink_home.as_os_str().is_empty() || var("WEIR_FLINK_HOME").is_some() {
+                self.engine.flink_home = PathBuf::from(v);
+            }
+        }
+        if let Some(v) = var("WEIR_JAVA") {
+            self.engine.java = PathBuf::from(v);
+        }
+        if let Some(v) = var("WEIR_MAX_ARTIFACT_MB") {
+            self.engine.max_artifact_mb = parse_env("WEIR_MAX_ARTIFACT_MB", v)?;
+        }
         Ok(())
     }
 
-    /// Fills values derived from others (the default SQLite file lives in the data directory).
+    /// Fills values derived from others (the default SQLite file lives in the data directory; the default
+    /// Flink for the SQL validator is the one scripts/flink-local installs).
     pub fn finish(&mut self) {
         if self.database.url.trim().is_empty() {
             self.database.url = format!("sqlite://{}?mode=rwc", self.server.data_dir.join("weir.db").display());
+        }
+        if self.engine.flink_home.as_os_str().is_empty() {
+            let cache = std::env::var_os("WEIR_CACHE_DIR").map(PathBuf::from).or_else(|| {
+                std::env::var_os("XDG_CACHE_HOME")
+                    .map(|x| PathBuf::from(x).join("weir"))
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/weir")))
+            });
+            if let Some(cache) = cache {
+                self.engine.flink_home = cache.join("flink-2.3.0");
+            }
+        }
+    }
+
+    /// The engine's settings from this configuration.
+    pub fn engine_settings(&self) -> crate::engine::EngineSettings {
+        let e = &self.engine;
+        let flink_lib = self.engine.flink_home.join("lib");
+        crate::engine::EngineSettings {
+            data_dir: self.server.data_dir.clone(),
+            cluster_timeout: std::time::Duration::from_millis(e.cluster_timeout_ms),
+            runner_jar: Some(e.runner_jar.clone()),
+            flink_lib: Some(flink_lib),
+            java: e.java.clone(),
+            savepoint_timeout: std::time::Duration::from_secs(e.savepoint_timeout_s),
+            start_timeout: std::time::Duration::from_secs(e.start_timeout_s),
+            tick: std::time::Duration::from_millis(e.tick_ms.max(50)),
+            submit_concurrency: e.submit_concurrency.max(1),
+            max_artifact_bytes: e.max_artifact_mb.saturating_mul(1024 * 1024),
         }
     }
 

@@ -34,7 +34,7 @@ pub struct Weir {
 pub async fn build(config: &Config) -> Result<Weir, ServeError> {
     let store = Store::connect(&config.database).await?;
     tracing::info!(backend = store.backend_name(), "database ready");
-    let engine = Engine::new(store, &config.engine)?;
+    let engine = Engine::new(store, config.engine_settings())?;
     engine.apply_declarations(&config.clusters, &config.environments).await?;
     let options = LeptosOptions::builder()
         .output_name("weir")
@@ -53,6 +53,7 @@ pub async fn build(config: &Config) -> Result<Weir, ServeError> {
 /// Builds the application and serves it until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let weir = build(&config).await?;
+    weir.engine.start_background().await?;
     let listener = TcpListener::bind(config.server.listen)
         .await
         .map_err(|source| ServeError::Listen { addr: config.server.listen.to_string(), source })?;

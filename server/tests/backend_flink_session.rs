@@ -30,6 +30,10 @@ fn sql_args(sql: &str) -> Vec<String> {
     vec!["--mode".into(), "streaming".into(), "--script".into(), base64::engine::general_purpose::STANDARD.encode(sql)]
 }
 
+fn trigger_id() -> String {
+    weir::engine::new_flink_id()
+}
+
 async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
 where
     F: FnMut() -> Fut,
@@ -82,7 +86,8 @@ async fn sql_job_lifecycle_with_savepoints() {
     assert_eq!(state(&b, &job).await.as_deref(), Some("RUNNING"));
 
     // 2. A savepoint into a folder that cannot be written fails, and the job keeps running.
-    let bad = b.stop_with_savepoint(&job, Some("file:///proc/weir-cannot-write-here"), false).await.expect("trigger");
+    let bad = trigger_id();
+    b.stop_with_savepoint(&job, &bad, Some("file:///proc/weir-cannot-write-here"), false).await.expect("trigger");
     match savepoint(&b, &job, &bad).await {
         SavepointStatus::Failed { cause } => assert!(!cause.is_empty()),
         other => panic!("expected a failed savepoint, got {other:?}"),
@@ -91,7 +96,10 @@ async fn sql_job_lifecycle_with_savepoints() {
     assert_eq!(state(&b, &job).await.as_deref(), Some("RUNNING"), "a failed stop leaves the job running");
 
     // 3. A savepoint while running.
-    let t = b.trigger_savepoint(&job, Some(&target)).await.expect("trigger savepoint");
+    let t = trigger_id();
+    b.trigger_savepoint(&job, &t, Some(&target)).await.expect("trigger savepoint");
+    // The same trigger id again is recognised, not a second savepoint.
+    b.trigger_savepoint(&job, &t, Some(&target)).await.expect("repeated trigger is idempotent");
     let SavepointStatus::Completed { location: live } = savepoint(&b, &job, &t).await else {
         panic!("savepoint while running failed")
     };
@@ -99,7 +107,8 @@ async fn sql_job_lifecycle_with_savepoints() {
     assert_eq!(state(&b, &job).await.as_deref(), Some("RUNNING"));
 
     // 4. Stop with savepoint: the job ends FINISHED and the savepoint is on disk.
-    let t = b.stop_with_savepoint(&job, Some(&target), false).await.expect("stop");
+    let t = trigger_id();
+    b.stop_with_savepoint(&job, &t, Some(&target), false).await.expect("stop");
     let SavepointStatus::Completed { location } = savepoint(&b, &job, &t).await else { panic!("stop failed") };
     let on_disk = PathBuf::from(location.trim_start_matches("file:"));
     assert!(on_disk.join("_metadata").exists(), "savepoint metadata at {}", on_disk.display());
@@ -108,11 +117,17 @@ async fn sql_job_lifecycle_with_savepoints() {
     })
     .await;
 
-    // 5. Restore a new job from that savepoint; Flink says it restored from it.
-    let restored = b
-        .submit(&jar, &Submission { args: sql_args(SQL), restore_path: Some(location.clone()), ..Default::default() })
-        .await
-        .expect("submit restoring");
+    // 5. Restore a new job, with an id chosen here, from that savepoint; Flink says it restored from it.
+    let chosen = trigger_id();
+    let submission = Submission {
+        args: sql_args(SQL),
+        restore_path: Some(location.clone()),
+        job_id: Some(chosen.clone()),
+        ..Default::default()
+    };
+    let restored = b.submit(&jar, &submission).await.expect("submit restoring");
+    assert_eq!(restored, chosen, "the chosen job id is used");
+    assert!(b.submit(&jar, &submission).await.is_err(), "a second submission with the same job id is refused");
     let info = wait_for("restore info", Duration::from_secs(60), || async {
         b.checkpoints(&restored).await.ok().filter(|c| c.restored_from.is_some())
     })

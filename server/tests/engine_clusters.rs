@@ -3,10 +3,10 @@
 mod common;
 
 use serde_json::json;
-use weir::config::{ClusterDecl, EngineConfig, EnvironmentDecl};
+use weir::config::{ClusterDecl, EnvironmentDecl};
 use weir::engine::clusters::NewCluster;
 use weir::engine::environments::NewEnvironment;
-use weir::engine::{Engine, EngineError};
+use weir::engine::{Engine, EngineError, EngineSettings};
 
 /// A port on which nothing listens: connections are refused at once.
 const DEAD_URL: &str = "http://127.0.0.1:9";
@@ -18,7 +18,7 @@ fn cluster(name: &str, url: &str) -> NewCluster {
 #[tokio::test]
 async fn registration_is_validated_and_writes_nothing_when_refused() {
     for db in common::databases().await {
-        let engine = Engine::new(db.store().await, &EngineConfig::default()).expect("engine");
+        let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
         let bad = [
             cluster("Bad Name", "http://localhost:8081"),
             cluster("ok", "not a url"),
@@ -42,7 +42,7 @@ async fn registration_is_validated_and_writes_nothing_when_refused() {
 #[tokio::test]
 async fn environments_need_a_known_cluster_and_scalar_config() {
     for db in common::databases().await {
-        let engine = Engine::new(db.store().await, &EngineConfig::default()).expect("engine");
+        let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
         engine.register_cluster(cluster("local", DEAD_URL)).await.expect("register");
 
         let unknown = NewEnvironment { name: "dev".into(), cluster: "nope".into(), flink_config: Default::default() };
@@ -72,7 +72,7 @@ async fn environments_need_a_known_cluster_and_scalar_config() {
 #[tokio::test]
 async fn declarations_create_then_update_and_are_idempotent() {
     for db in common::databases().await {
-        let engine = Engine::new(db.store().await, &EngineConfig::default()).expect("engine");
+        let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
         let clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: DEAD_URL.into() }];
         let envs = vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default() }];
         engine.apply_declarations(&clusters, &envs).await.expect("first start");
@@ -103,7 +103,7 @@ async fn statuses_and_health_come_from_the_real_cluster() {
         .await
         .expect("JSON overview");
     for db in common::databases().await {
-        let engine = Engine::new(db.store().await, &EngineConfig::default()).expect("engine");
+        let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
         engine.register_cluster(cluster("local", &flink)).await.expect("register");
         engine.register_cluster(cluster("gone", DEAD_URL)).await.expect("register");
 

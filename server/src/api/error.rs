@@ -14,27 +14,45 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Extra fields of the error object (e.g. the running operation's id, an SQL error's position).
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), details: Default::default() }
+    }
+
     pub fn not_found_route() -> Self {
-        Self { status: StatusCode::NOT_FOUND, code: "not_found", message: "no such API endpoint".into() }
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
     }
 }
 
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         let status = match &e {
-            EngineError::Invalid(_) => StatusCode::BAD_REQUEST,
+            EngineError::Invalid(_) | EngineError::InvalidSql { .. } => StatusCode::BAD_REQUEST,
             EngineError::NotFound { .. } => StatusCode::NOT_FOUND,
-            EngineError::Conflict(_) => StatusCode::CONFLICT,
-            EngineError::Cluster { .. } => StatusCode::BAD_GATEWAY,
+            EngineError::Conflict(_) | EngineError::Busy { .. } => StatusCode::CONFLICT,
+            EngineError::Cluster { .. } | EngineError::Failed(_) => StatusCode::BAD_GATEWAY,
+            EngineError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             EngineError::Database(_) | EngineError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
-        Self { status, code: e.code(), message: e.to_string() }
+        let mut err = Self::new(status, e.code(), e.to_string());
+        match &e {
+            EngineError::Busy { operation } => {
+                err.details.insert("operation".into(), json!(operation));
+            }
+            EngineError::InvalidSql { line, column, .. } => {
+                err.details.insert("line".into(), json!(line));
+                err.details.insert("column".into(), json!(column));
+            }
+            _ => {}
+        }
+        err
     }
 }
 
@@ -42,13 +60,16 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let status = r.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "invalid_request" };
-        Self { status, code, message: r.body_text() }
+        Self::new(status, code, r.body_text())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
+        let mut error = self.details;
+        error.insert("code".into(), json!(self.code));
+        error.insert("message".into(), json!(self.message));
+        (self.status, Json(json!({ "error": error }))).into_response()
     }
 }
 

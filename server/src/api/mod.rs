@@ -1,15 +1,23 @@
 //! The REST API under `/api/v1`: JSON in and out, a thin door onto the engine.
 //!
 //! Handlers parse input, call one engine operation and shape the answer; errors are mapped to HTTP once, in
-//! [`error`].
+//! [`error`]. The routes are described in [`openapi`] (served at `/api/v1/openapi.json`).
 
+mod artifacts;
 mod clusters;
+mod deployments;
 mod environments;
 pub mod error;
+mod events;
 mod health;
+mod jobs;
+pub mod openapi;
+mod sql;
+mod versions;
 
-use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::engine::Engine;
@@ -18,15 +26,58 @@ use error::ApiError;
 /// Largest JSON body the API accepts (JAR uploads have their own limit).
 pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// Who is asking. Until accounts exist, the `X-Weir-User` header names the caller ("anonymous" without it);
+/// it is recorded as the author of versions and the requester of operations.
+pub struct Actor(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let name = parts
+            .headers
+            .get("x-weir-user")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().chars().filter(|c| !c.is_control()).take(255).collect::<String>())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "anonymous".into());
+        Ok(Actor(name))
+    }
+}
+
 pub fn router(engine: Engine) -> Router {
+    let artifact_limit = engine.settings().max_artifact_bytes + 1024 * 1024;
+    let job = "/namespaces/{ns}/jobs/{job}";
+    let dep = "/namespaces/{ns}/jobs/{job}/deployments/{env}";
     let v1 = Router::new()
         .route("/health", get(health::get))
+        .route("/openapi.json", get(openapi::get))
         .route("/clusters", get(clusters::list).post(clusters::register))
         .route("/clusters/{name}", get(clusters::get))
         .route("/clusters/{name}/overview", get(clusters::overview))
         .route("/environments", get(environments::list).post(environments::create))
-        .fallback(|| async { ApiError::not_found_route() })
+        .route("/namespaces", get(jobs::namespaces))
+        .route("/namespaces/{ns}/jobs", get(jobs::list).post(jobs::create))
+        .route(job, get(jobs::get))
+        .route(&format!("{job}/versions"), get(versions::list).post(versions::create))
+        .route(&format!("{job}/versions/{{n}}"), get(versions::get))
+        .route(&format!("{job}/versions/{{a}}/diff/{{b}}"), get(versions::diff))
+        .route(&format!("{job}/deployments"), get(deployments::list))
+        .route(dep, get(deployments::get))
+        .route(&format!("{dep}/deploy"), post(deployments::deploy))
+        .route(&format!("{dep}/rollback"), post(deployments::rollback))
+        .route(&format!("{dep}/restart"), post(deployments::restart))
+        .route(&format!("{dep}/stop"), post(deployments::stop))
+        .route(&format!("{dep}/savepoint"), post(deployments::savepoint))
+        .route(&format!("{job}/operations"), get(deployments::operations))
+        .route(&format!("{job}/snapshots"), get(deployments::snapshots))
+        .route("/operations/{id}", get(deployments::operation))
+        .route("/sql/validate", post(sql::validate))
+        .route("/events", get(events::stream))
+        .route("/artifacts/{sha256}", get(artifacts::get))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .route("/artifacts", post(artifacts::upload).layer(DefaultBodyLimit::max(artifact_limit)))
+        .fallback(|| async { ApiError::not_found_route() })
         .with_state(engine);
     Router::new().nest("/api/v1", v1)
 }

@@ -54,13 +54,18 @@ struct JobEntry {
     state: String,
     #[serde(rename = "start-time")]
     start_time: i64,
+    #[serde(default)]
+    tasks: Tasks,
 }
 
-#[derive(Deserialize)]
-struct Trigger {
-    #[serde(rename = "request-id")]
-    request_id: String,
+#[derive(Default, Deserialize)]
+struct Tasks {
+    #[serde(default)]
+    running: u32,
+    #[serde(default)]
+    total: u32,
 }
+
 
 impl FlinkSession {
     pub fn new(http: reqwest::Client, rest_url: &str, timeout: Duration) -> Self {
@@ -108,7 +113,14 @@ impl ClusterBackend for FlinkSession {
         let o: JobsOverview = self.get("/jobs/overview").await?;
         Ok(o.jobs
             .into_iter()
-            .map(|j| JobSummary { id: j.jid, name: j.name, state: j.state, start_time_ms: j.start_time })
+            .map(|j| JobSummary {
+                id: j.jid,
+                name: j.name,
+                state: j.state,
+                start_time_ms: j.start_time,
+                tasks_running: j.tasks.running,
+                tasks_total: j.tasks.total,
+            })
             .collect())
     }
 
@@ -148,6 +160,9 @@ impl ClusterBackend for FlinkSession {
         if !s.flink_config.is_empty() {
             body["flinkConfiguration"] = json!(s.flink_config);
         }
+        if let Some(id) = &s.job_id {
+            body["jobId"] = json!(id);
+        }
         let answer: Value = self.post(&format!("/jars/{jar_id}/run"), body, SLOW_CALL).await?;
         answer["jobid"]
             .as_str()
@@ -158,24 +173,30 @@ impl ClusterBackend for FlinkSession {
     async fn stop_with_savepoint(
         &self,
         job_id: &str,
+        trigger_id: &str,
         target_dir: Option<&str>,
         drain: bool,
-    ) -> Result<String, BackendError> {
-        let mut body = json!({ "drain": drain });
+    ) -> Result<(), BackendError> {
+        let mut body = json!({ "drain": drain, "triggerId": trigger_id });
         if let Some(dir) = target_dir {
             body["targetDirectory"] = json!(dir);
         }
-        let t: Trigger = self.post(&format!("/jobs/{job_id}/stop"), body, self.timeout).await?;
-        Ok(t.request_id)
+        let _: Value = self.post(&format!("/jobs/{job_id}/stop"), body, self.timeout).await?;
+        Ok(())
     }
 
-    async fn trigger_savepoint(&self, job_id: &str, target_dir: Option<&str>) -> Result<String, BackendError> {
-        let mut body = json!({ "cancel-job": false });
+    async fn trigger_savepoint(
+        &self,
+        job_id: &str,
+        trigger_id: &str,
+        target_dir: Option<&str>,
+    ) -> Result<(), BackendError> {
+        let mut body = json!({ "cancel-job": false, "triggerId": trigger_id });
         if let Some(dir) = target_dir {
             body["target-directory"] = json!(dir);
         }
-        let t: Trigger = self.post(&format!("/jobs/{job_id}/savepoints"), body, self.timeout).await?;
-        Ok(t.request_id)
+        let _: Value = self.post(&format!("/jobs/{job_id}/savepoints"), body, self.timeout).await?;
+        Ok(())
     }
 
     async fn savepoint_status(&self, job_id: &str, trigger_id: &str) -> Result<SavepointStatus, BackendError> {
@@ -208,6 +229,14 @@ impl ClusterBackend for FlinkSession {
             restored_from: latest["restored"]["external_path"].as_str().map(str::to_owned),
             restored_is_savepoint: latest["restored"]["is_savepoint"].as_bool().unwrap_or(false),
         })
+    }
+
+    async fn failure_cause(&self, job_id: &str) -> Result<Option<String>, BackendError> {
+        let v: Value = self.get(&format!("/jobs/{job_id}/exceptions?maxExceptions=1")).await?;
+        let trace = v["exceptionHistory"]["entries"][0]["stacktrace"]
+            .as_str()
+            .or_else(|| v["root-exception"].as_str());
+        Ok(trace.map(root_cause))
     }
 }
 

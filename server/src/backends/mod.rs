@@ -39,6 +39,9 @@ pub struct Submission {
     pub allow_non_restored_state: bool,
     /// Flink configuration for this job only.
     pub flink_config: BTreeMap<String, String>,
+    /// The Flink job id to use (32 hex digits), chosen before submitting so a repeated submission after a crash
+    /// is recognised instead of starting a second job.
+    pub job_id: Option<String>,
 }
 
 /// One job as the cluster lists it.
@@ -49,6 +52,9 @@ pub struct JobSummary {
     /// Flink's state name: RUNNING, FINISHED, FAILED, RESTARTING, ...
     pub state: String,
     pub start_time_ms: i64,
+    /// Tasks running, of all the job's tasks: a streaming job is fully up when they are equal.
+    pub tasks_running: u32,
+    pub tasks_total: u32,
 }
 
 /// Where an asynchronous savepoint is.
@@ -80,21 +86,26 @@ pub trait ClusterBackend: Send + Sync {
     async fn upload_jar(&self, path: &Path) -> Result<String, BackendError>;
     /// Starts a job from an uploaded jar; returns the Flink job id.
     async fn submit(&self, jar_id: &str, submission: &Submission) -> Result<String, BackendError>;
-    /// Stops the job with a savepoint (into `target_dir`, or the cluster's default); returns the trigger id.
+    /// Stops the job with a savepoint (into `target_dir`, or the cluster's default). `trigger_id` (32 hex
+    /// digits) is chosen by the caller and recorded first, so repeating the call after a crash is idempotent.
     async fn stop_with_savepoint(
         &self,
         job_id: &str,
+        trigger_id: &str,
         target_dir: Option<&str>,
         drain: bool,
-    ) -> Result<String, BackendError>;
-    /// Takes a savepoint while the job keeps running; returns the trigger id.
-    async fn trigger_savepoint(&self, job_id: &str, target_dir: Option<&str>) -> Result<String, BackendError>;
+    ) -> Result<(), BackendError>;
+    /// Takes a savepoint while the job keeps running (idempotent per `trigger_id`, as above).
+    async fn trigger_savepoint(&self, job_id: &str, trigger_id: &str, target_dir: Option<&str>)
+        -> Result<(), BackendError>;
     /// Where the savepoint started by `trigger_id` is.
     async fn savepoint_status(&self, job_id: &str, trigger_id: &str) -> Result<SavepointStatus, BackendError>;
     /// Cancels the job without a savepoint.
     async fn cancel(&self, job_id: &str) -> Result<(), BackendError>;
     /// The job's checkpoint facts.
     async fn checkpoints(&self, job_id: &str) -> Result<CheckpointInfo, BackendError>;
+    /// Why the job failed: the root exception, in one line, if the cluster recorded one.
+    async fn failure_cause(&self, job_id: &str) -> Result<Option<String>, BackendError>;
 }
 
 /// Builds the backend for a registered cluster. `kind` was validated against [`KINDS`] on registration.

@@ -13,9 +13,21 @@ pub enum EngineError {
     /// The named thing does not exist.
     #[error("{kind} '{name}' does not exist")]
     NotFound { kind: &'static str, name: String },
-    /// The request conflicts with what exists (a duplicate name, an operation in flight).
+    /// The SQL does not pass the Flink planner; the position is in the whole script (1-based).
+    #[error("invalid SQL at line {line}, column {column}: {message}")]
+    InvalidSql { line: u32, column: u32, message: String },
+    /// The request conflicts with what exists (a duplicate name, a state that does not allow it).
     #[error("{0}")]
     Conflict(String),
+    /// Another operation on the same deployment is in flight.
+    #[error("operation {operation} is in progress on this deployment; wait for it to finish")]
+    Busy { operation: i64 },
+    /// A part Weir needs is not available right now (e.g. the SQL validator).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A step of an operation failed; the message says what happened and what state things are left in.
+    #[error("{0}")]
+    Failed(String),
     /// A cluster did not do what was asked.
     #[error("cluster '{cluster}' {source}")]
     Cluster { cluster: String, source: BackendError },
@@ -31,7 +43,11 @@ impl EngineError {
         match self {
             EngineError::Invalid(_) => "invalid_request",
             EngineError::NotFound { .. } => "not_found",
+            EngineError::InvalidSql { .. } => "invalid_sql",
             EngineError::Conflict(_) => "conflict",
+            EngineError::Busy { .. } => "operation_in_progress",
+            EngineError::Unavailable(_) => "unavailable",
+            EngineError::Failed(_) => "operation_failed",
             EngineError::Cluster { .. } => "cluster_error",
             EngineError::Database(_) => "database_error",
             EngineError::Internal(_) => "internal_error",

@@ -3,9 +3,17 @@
 //! [`Store::connect`] opens the pool and applies pending migrations (from the `weir-migrations` crate).
 //! Each table has an entity in [`entities`] and its queries in a module named after it.
 
+pub mod artifacts;
+pub mod cluster_jars;
 pub mod clusters;
+pub mod deployments;
 pub mod entities;
 pub mod environments;
+pub mod jobs;
+pub mod namespaces;
+pub mod operations;
+pub mod snapshots;
+pub mod versions;
 
 use std::time::Duration;
 

@@ -104,3 +104,126 @@ pub fn flink_url() -> String {
         )
     })
 }
+
+/// A `weir` served in-process (with its reconciler running) on a fresh SQLite database.
+pub struct TestServer {
+    pub base: String,
+    pub engine: weir::engine::Engine,
+    pub dir: tempfile::TempDir,
+}
+
+/// Starts a server with the shared Flink registered as cluster `local` and environment `dev`; `tune` may change
+/// the configuration first.
+pub async fn server(tune: impl FnOnce(&mut weir::config::Config)) -> TestServer {
+    use weir::config::{ClusterDecl, Config, EnvironmentDecl};
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut config = Config::default();
+    config.server.data_dir = dir.path().to_owned();
+    config.server.site_root = dir.path().join("site");
+    config.engine.tick_ms = 300;
+    config.engine.savepoint_timeout_s = 120;
+    config.engine.start_timeout_s = 120;
+    config.engine.runner_jar = runner_jar();
+    config.clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: flink_url() }];
+    config.environments =
+        vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default() }];
+    tune(&mut config);
+    config.finish();
+    let weir = weir::server::build(&config).await.expect("build the application");
+    weir.engine.start_background().await.expect("start the engine");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, weir.router).await });
+    TestServer { base: format!("http://{addr}"), engine: weir.engine, dir }
+}
+
+/// The SQL runner jar built by scripts/setup.
+pub fn runner_jar() -> std::path::PathBuf {
+    let jar = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runner/build/weir-sql-runner.jar");
+    assert!(jar.exists(), "{} is missing: run scripts/setup (make test does)", jar.display());
+    jar
+}
+
+/// A small JSON client for the API.
+pub struct Api {
+    pub base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Self {
+        Self { base: base.to_owned(), http: reqwest::Client::new() }
+    }
+
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base)).header("x-weir-user", "tester");
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.call(reqwest::Method::GET, path, None).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// POSTs and expects `want`.
+    pub async fn post_ok(&self, path: &str, body: serde_json::Value, want: u16) -> serde_json::Value {
+        let (status, answer) = self.post(path, body).await;
+        assert_eq!(status, want, "POST {path}: {answer}");
+        answer
+    }
+
+    /// Waits for an operation to end; returns it. Panics when it takes longer than `secs`.
+    pub async fn wait_operation(&self, id: i64, secs: u64) -> serde_json::Value {
+        let start = std::time::Instant::now();
+        loop {
+            let op = self.get(&format!("/api/v1/operations/{id}")).await;
+            if op["status"] == "succeeded" || op["status"] == "failed" {
+                return op;
+            }
+            assert!(start.elapsed().as_secs() < secs, "operation {id} did not end within {secs}s: {op}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Starts an action and waits for its operation to succeed.
+    pub async fn act(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let accepted = self.post_ok(path, body, 202).await;
+        let id = accepted["operation"].as_i64().expect("operation id");
+        let op = self.wait_operation(id, 240).await;
+        assert_eq!(op["status"], "succeeded", "operation failed: {op}");
+        op
+    }
+}
+
+/// Flink's own summary of a job, from `/jobs/overview` (`/jobs/{id}` is cached by Flink for seconds).
+pub async fn flink_job(job_id: &str) -> serde_json::Value {
+    let all: serde_json::Value =
+        reqwest::get(format!("{}/jobs/overview", flink_url())).await.expect("Flink").json().await.expect("JSON");
+    all["jobs"].as_array().into_iter().flatten().find(|j| j["jid"] == job_id).cloned().unwrap_or_default()
+}
+
+/// Flink's `/checkpoints` of a job.
+pub async fn flink_checkpoints(job_id: &str) -> serde_json::Value {
+    reqwest::get(format!("{}/jobs/{job_id}/checkpoints", flink_url())).await.expect("Flink").json().await.expect("JSON")
+}
+
+/// A stateful streaming SQL job (keyed aggregation) whose output carries `tag`.
+pub fn stateful_sql(tag: &str) -> String {
+    format!(
+        "CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', \
+         'fields.k.min' = '1', 'fields.k.max' = '10');\n\
+         CREATE TABLE snk (k INT, c BIGINT, tag STRING) WITH ('connector' = 'blackhole');\n\
+         INSERT INTO snk SELECT k, COUNT(*), '{tag}' FROM src GROUP BY k;\n"
+    )
+}

@@ -1,0 +1,164 @@
+package dev.weir.runner;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableEnvironment;
+
+/**
+ * A long-lived SQL checker: Weir starts it once and sends it scripts, so a check does not pay JVM start-up.
+ *
+ * <p>Protocol: one request per line on stdin, {@code <mode> <base64 UTF-8 script>} (mode is streaming or
+ * batch); one JSON object per line on stdout:
+ * {@code {"errors":[{"line","column","message"}],"warnings":[...],"plans":[{"line","statement","plan"}],"inserts":N}}.
+ * Positions are 1-based and relative to the whole script. Each script gets a fresh TableEnvironment, so scripts
+ * never see each other's tables.
+ */
+public final class Validator {
+    private static final Pattern POSITION = Pattern.compile("line (\\d+), column (\\d+)");
+    private static final Pattern SET = Pattern.compile("(?is)^SET\\s+'([^']*)'\\s*=\\s*'((?:[^']|'')*)'$");
+    private static final Pattern SET_BLOCK =
+            Pattern.compile("(?is)^(?:EXECUTE\\s+STATEMENT\\s+SET|BEGIN\\s+STATEMENT\\s+SET)\\s+(?:BEGIN\\s+)?(.*?)\\s*END$");
+
+    private Validator() {}
+
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
+        // Flink and its planner log to stdout/stderr through log4j; keep stdout for answers only.
+        System.setOut(System.err);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            line = line.trim();
+            if (line.isEmpty()) continue;
+            String answer;
+            try {
+                int space = line.indexOf(' ');
+                String mode = space < 0 ? "streaming" : line.substring(0, space);
+                String b64 = space < 0 ? line : line.substring(space + 1);
+                String script = new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+                answer = check(mode, script);
+            } catch (Throwable t) {
+                answer = "{\"fatal\":" + Json.str(describe(t)) + "}";
+            }
+            out.println(answer);
+        }
+    }
+
+    static String check(String mode, String script) {
+        TableEnvironment env = TableEnvironment.create(
+                "batch".equals(mode) ? EnvironmentSettings.inBatchMode() : EnvironmentSettings.inStreamingMode());
+        List<String> errors = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        List<String> plans = new ArrayList<>();
+        int inserts = 0;
+        for (Statements.Statement st : Statements.split(script)) {
+            String head = st.head(1);
+            try {
+                Matcher set = SET.matcher(st.text);
+                Matcher block = SET_BLOCK.matcher(st.text);
+                if (set.matches()) {
+                    env.getConfig().set(set.group(1), set.group(2).replace("''", "'"));
+                } else if (head.equals("SET") || head.equals("RESET")) {
+                    if (!head.equals("RESET")) {
+                        errors.add(problem(st, 1, 1, "write SET as: SET 'key' = 'value'"));
+                    }
+                } else if (head.equals("INSERT") || head.equals("SELECT") || head.equals("WITH")) {
+                    if (head.equals("INSERT")) inserts++;
+                    plans.add(plan(st, env.explainSql(st.text)));
+                } else if (block.matches()) {
+                    StatementSet set2 = env.createStatementSet();
+                    for (Statements.Statement inner : Statements.split(block.group(1))) {
+                        set2.addInsertSql(inner.text);
+                        inserts++;
+                    }
+                    plans.add(plan(st, set2.explain()));
+                } else {
+                    env.executeSql(st.text);
+                }
+            } catch (Throwable t) {
+                String message = describe(t);
+                int[] pos = position(t);
+                if (message.contains("Could not find any factory for identifier")) {
+                    // The connector's jar is not on Weir's classpath; the cluster may well have it.
+                    warnings.add(problem(st, pos[0], pos[1], message));
+                } else {
+                    errors.add(problem(st, pos[0], pos[1], message));
+                }
+            }
+        }
+        return "{\"errors\":[" + String.join(",", errors) + "],\"warnings\":[" + String.join(",", warnings)
+                + "],\"plans\":[" + String.join(",", plans) + "],\"inserts\":" + inserts + "}";
+    }
+
+    /** The line and column inside the statement (1-based), from the first "line X, column Y" in the causes. */
+    private static int[] position(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            Matcher m = POSITION.matcher(String.valueOf(c.getMessage()));
+            if (m.find()) {
+                return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+            }
+        }
+        return new int[] {1, 1};
+    }
+
+    /** An error positioned in the whole script: the statement's own position shifted by where it starts. */
+    private static String problem(Statements.Statement st, int line, int column, String message) {
+        int absLine = st.line + line - 1;
+        int absColumn = line == 1 ? st.column + column - 1 : column;
+        return "{\"line\":" + absLine + ",\"column\":" + absColumn + ",\"message\":" + Json.str(message)
+                + ",\"statement_line\":" + st.line + "}";
+    }
+
+    private static String plan(Statements.Statement st, String plan) {
+        return "{\"line\":" + st.line + ",\"statement\":" + Json.str(st.head(3)) + ",\"plan\":" + Json.str(plan) + "}";
+    }
+
+    /** The outer message and the root cause's, without stack traces. */
+    static String describe(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String outer = String.valueOf(t.getMessage()).trim();
+        String inner = String.valueOf(root.getMessage()).trim();
+        if (root == t || outer.contains(inner)) return firstLines(outer);
+        return firstLines(outer) + " Cause: " + firstLines(inner);
+    }
+
+    private static String firstLines(String s) {
+        String[] lines = s.split("\n");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(lines.length, 3); i++) {
+            if (i > 0) b.append(' ');
+            b.append(lines[i].trim());
+        }
+        return b.toString();
+    }
+
+    /** Minimal JSON string encoding. */
+    static final class Json {
+        static String str(String s) {
+            StringBuilder b = new StringBuilder("\"");
+            for (char c : s.toCharArray()) {
+                switch (c) {
+                    case '"': b.append("\\\""); break;
+                    case '\\': b.append("\\\\"); break;
+                    case '\n': b.append("\\n"); break;
+                    case '\r': b.append("\\r"); break;
+                    case '\t': b.append("\\t"); break;
+                    default:
+                        if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                        else b.append(c);
+                }
+            }
+            return b.append('"').toString();
+        }
+    }
+}

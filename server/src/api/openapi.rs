@@ -1,0 +1,103 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 description of the REST API. Every route registered in
+//! [`super::router`] is listed here; a test checks that both lists agree.
+
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+/// (method, path, summary, request body schema, success status)
+pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
+    ("get", "/health", "Weir's health: database and each cluster's reachability", None, 200),
+    ("get", "/clusters", "Every cluster with its live status", None, 200),
+    ("post", "/clusters", "Register a cluster", Some("NewCluster"), 201),
+    ("get", "/clusters/{name}", "One cluster with its live status", None, 200),
+    ("get", "/clusters/{name}/overview", "The cluster's own overview (Flink /overview)", None, 200),
+    ("get", "/environments", "Every environment", None, 200),
+    ("post", "/environments", "Create an environment", Some("NewEnvironment"), 201),
+    ("get", "/namespaces", "Every namespace", None, 200),
+    ("get", "/namespaces/{ns}/jobs", "The jobs of a namespace", None, 200),
+    ("post", "/namespaces/{ns}/jobs", "Create a job", Some("NewJob"), 201),
+    ("get", "/namespaces/{ns}/jobs/{job}", "One job", None, 200),
+    ("get", "/namespaces/{ns}/jobs/{job}/versions", "The job's versions, newest first", None, 200),
+    ("post", "/namespaces/{ns}/jobs/{job}/versions", "Save the next version (SQL is checked by the planner)", Some("NewVersion"), 201),
+    ("get", "/namespaces/{ns}/jobs/{job}/versions/{n}", "One version", None, 200),
+    ("get", "/namespaces/{ns}/jobs/{job}/versions/{a}/diff/{b}", "Compare two versions", None, 200),
+    ("get", "/namespaces/{ns}/jobs/{job}/deployments", "The job's deployments", None, 200),
+    ("get", "/namespaces/{ns}/jobs/{job}/deployments/{env}", "The job's deployment in one environment", None, 200),
+    ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/deploy", "Deploy a version (savepoint-and-stop the running job first)", Some("DeployRequest"), 202),
+    ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/rollback", "Roll back to an earlier version", Some("RollbackRequest"), 202),
+    ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/restart", "Restart the deployed version, keeping state", None, 202),
+    ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/stop", "Stop with a savepoint (or cancel)", Some("StopRequest"), 202),
+    ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/savepoint", "Take a savepoint while running", None, 202),
+    ("get", "/namespaces/{ns}/jobs/{job}/operations", "The job's operations, newest first", None, 200),
+    ("get", "/namespaces/{ns}/jobs/{job}/snapshots", "The job's savepoints and retained checkpoints", None, 200),
+    ("get", "/operations/{id}", "One operation with its steps", None, 200),
+    ("post", "/artifacts", "Upload a JAR (multipart file field)", Some("JarUpload"), 201),
+    ("get", "/artifacts/{sha256}", "One artifact", None, 200),
+    ("post", "/sql/validate", "Check Flink SQL with the real planner", Some("ValidateRequest"), 200),
+    ("get", "/events", "Server-sent events: deployment, operation and cluster changes", None, 200),
+    ("get", "/openapi.json", "This document", None, 200),
+];
+
+fn schemas() -> Value {
+    let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
+    let config = json!({"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}});
+    json!({
+        "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "operation": {"type": "integer", "description": "the operation in flight (409)"},
+            "line": {"type": "integer"}, "column": {"type": "integer"}}, "required": ["code", "message"]}}},
+        "NewCluster": s(json!({"name": {"type": "string"}, "kind": {"enum": ["flink-session"]}, "rest_url": {"type": "string", "format": "uri"}}), &["name", "kind", "rest_url"]),
+        "NewEnvironment": s(json!({"name": {"type": "string"}, "cluster": {"type": "string"}, "flink_config": config}), &["name", "cluster"]),
+        "NewJob": s(json!({"name": {"type": "string"}, "kind": {"enum": ["sql", "jar"]}, "description": {"type": "string"}}), &["name", "kind"]),
+        "NewVersion": s(json!({"sql": {"type": "string"}, "artifact": {"type": "string", "description": "sha256 of an uploaded JAR"},
+            "entry_class": {"type": "string"}, "args": {"type": "array", "items": {"type": "string"}},
+            "parallelism": {"type": "integer", "minimum": 1}, "flink_config": config,
+            "mode": {"enum": ["streaming", "batch"]}, "message": {"type": "string"}}), &[]),
+        "DeployRequest": s(json!({"version": {"type": "integer"},
+            "restore": {"enum": ["latest-savepoint", "latest-checkpoint", "none", "path", "version-snapshot"]},
+            "restore_path": {"type": "string"}, "allow_non_restored_state": {"type": "boolean"},
+            "config_overrides": config}), &[]),
+        "RollbackRequest": s(json!({"version": {"type": "integer"}, "restore": {"enum": ["latest-savepoint", "version-snapshot"]},
+            "allow_non_restored_state": {"type": "boolean"}}), &["version"]),
+        "StopRequest": s(json!({"savepoint": {"type": "boolean", "default": true}, "drain": {"type": "boolean", "default": false}}), &[]),
+        "ValidateRequest": s(json!({"sql": {"type": "string"}, "mode": {"enum": ["streaming", "batch"]}}), &["sql"]),
+        "JarUpload": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+    })
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for (method, path, summary, body, status) in ENDPOINTS {
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let mut op = json!({
+            "summary": summary,
+            "parameters": params,
+            "responses": {
+                status.to_string(): {"description": "success"},
+                "4XX": {"description": "bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        });
+        if let Some(schema) = body {
+            let content_type = if *schema == "JarUpload" { "multipart/form-data" } else { "application/json" };
+            op["requestBody"] = json!({"required": *schema != "StopRequest" && *schema != "DeployRequest",
+                "content": {content_type: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+        }
+        let entry = paths.entry(format!("/api/v1{path}")).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Weir", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Run Apache Flink jobs: versions, deployments, savepoints, rollback."},
+        "paths": paths,
+        "components": {"schemas": schemas()},
+    })
+}
+
+pub async fn get() -> Json<Value> {
+    Json(document())
+}

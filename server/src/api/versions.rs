@@ -1,0 +1,40 @@
+//! `/api/v1/namespaces/{ns}/jobs/{job}/versions`: save, list, read and compare versions.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use weir_app::model::Version;
+
+use super::error::{ApiError, ApiJson};
+use super::Actor;
+use crate::engine::versions::{NewVersion, VersionDiff};
+use crate::engine::Engine;
+
+pub async fn list(
+    State(engine): State<Engine>,
+    Path((ns, job)): Path<(String, String)>,
+) -> Result<ApiJson<Vec<Version>>, ApiError> {
+    Ok(ApiJson(engine.list_versions(&ns, &job).await?))
+}
+
+pub async fn create(
+    State(engine): State<Engine>,
+    Path((ns, job)): Path<(String, String)>,
+    actor: Actor,
+    ApiJson(new): ApiJson<NewVersion>,
+) -> Result<(StatusCode, ApiJson<Version>), ApiError> {
+    Ok((StatusCode::CREATED, ApiJson(engine.create_version(&ns, &job, new, &actor.0).await?)))
+}
+
+pub async fn get(
+    State(engine): State<Engine>,
+    Path((ns, job, n)): Path<(String, String, i32)>,
+) -> Result<ApiJson<Version>, ApiError> {
+    Ok(ApiJson(engine.get_version(&ns, &job, n).await?))
+}
+
+pub async fn diff(
+    State(engine): State<Engine>,
+    Path((ns, job, a, b)): Path<(String, String, i32, i32)>,
+) -> Result<ApiJson<VersionDiff>, ApiError> {
+    Ok(ApiJson(engine.diff_versions(&ns, &job, a, b).await?))
+}

@@ -1,0 +1,95 @@
+//! Namespaces and jobs: create, list, look up.
+
+use weir_app::model::{Job, Namespace};
+
+use super::{names, Engine, EngineError};
+use crate::store::{entities::job, entities::namespace, is_unique_violation};
+
+/// The kinds of job.
+pub const JOB_KINDS: &[&str] = &["sql", "jar"];
+
+/// What a caller gives to create a job.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewJob {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl Engine {
+    pub async fn list_namespaces(&self) -> Result<Vec<Namespace>, EngineError> {
+        Ok(self
+            .store
+            .list_namespaces()
+            .await?
+            .into_iter()
+            .map(|n| Namespace { name: n.name, created_at: n.created_at })
+            .collect())
+    }
+
+    pub(super) async fn namespace_model(&self, name: &str) -> Result<namespace::Model, EngineError> {
+        self.store
+            .find_namespace(name)
+            .await?
+            .ok_or_else(|| EngineError::NotFound { kind: "namespace", name: name.to_owned() })
+    }
+
+    pub(super) async fn job_model(&self, ns: &str, name: &str) -> Result<(namespace::Model, job::Model), EngineError> {
+        let namespace = self.namespace_model(ns).await?;
+        let job = self
+            .store
+            .find_job(namespace.id, name)
+            .await?
+            .ok_or_else(|| EngineError::NotFound { kind: "job", name: format!("{ns}/{name}") })?;
+        Ok((namespace, job))
+    }
+
+    pub async fn create_job(&self, ns: &str, new: NewJob) -> Result<Job, EngineError> {
+        names::check("job", &new.name)?;
+        if !JOB_KINDS.contains(&new.kind.as_str()) {
+            return Err(EngineError::Invalid(format!("unknown job kind '{}': use 'sql' or 'jar'", new.kind)));
+        }
+        if new.description.len() > 10_000 {
+            return Err(EngineError::Invalid("description is longer than 10000 characters".into()));
+        }
+        let namespace = self.namespace_model(ns).await?;
+        let model = self.store.insert_job(namespace.id, &new.name, &new.kind, &new.description).await.map_err(|e| {
+            if is_unique_violation(&e) {
+                EngineError::Conflict(format!("a job named '{}' already exists in namespace '{ns}'", new.name))
+            } else {
+                e.into()
+            }
+        })?;
+        tracing::info!(namespace = ns, job = %model.name, kind = %model.kind, "job created");
+        Ok(to_job(ns, model, 0))
+    }
+
+    pub async fn list_jobs(&self, ns: &str) -> Result<Vec<Job>, EngineError> {
+        let namespace = self.namespace_model(ns).await?;
+        let mut out = Vec::new();
+        for j in self.store.list_jobs(namespace.id).await? {
+            let latest = self.store.latest_version_number(j.id).await?;
+            out.push(to_job(ns, j, latest));
+        }
+        Ok(out)
+    }
+
+    pub async fn get_job(&self, ns: &str, name: &str) -> Result<Job, EngineError> {
+        let (_, j) = self.job_model(ns, name).await?;
+        let latest = self.store.latest_version_number(j.id).await?;
+        Ok(to_job(ns, j, latest))
+    }
+}
+
+fn to_job(ns: &str, j: job::Model, latest_version: i32) -> Job {
+    Job {
+        namespace: ns.to_owned(),
+        name: j.name,
+        kind: j.kind,
+        description: j.description,
+        latest_version,
+        created_at: j.created_at,
+    }
+}

@@ -1,0 +1,179 @@
+//! Operations: requested actions on a deployment. Each is admitted only if no other operation is in flight
+//! on the same deployment (a second request gets [`EngineError::Busy`]), then runs in the background as a
+//! sequence of named steps. Every step is recorded with what it is about to do (ids chosen in advance, such as
+//! the Flink job id and the savepoint trigger id) BEFORE it touches the cluster, so a `weir` restarted
+//! mid-operation resumes from the record instead of acting twice.
+//!
+//! - [`deploy`]: deploy, rollback, restart and recover (one flow: stop the running job with a savepoint, then
+//!   submit the chosen version restoring the chosen state).
+//! - [`stop`]: stop with a savepoint, or cancel.
+//! - [`savepoint`]: a savepoint while the job keeps running, and the savepoint wait shared by all of them.
+
+pub mod deploy;
+pub mod savepoint;
+pub mod stop;
+
+use std::future::Future;
+
+use serde_json::{json, Value};
+use weir_app::model::Event;
+
+use super::deployments::Placed;
+use super::{Engine, EngineError};
+use crate::store::entities::{operation, operation_step};
+use crate::store::operations::Admission;
+
+/// The kinds of operation.
+pub mod kind {
+    pub const DEPLOY: &str = "deploy";
+    pub const ROLLBACK: &str = "rollback";
+    pub const RESTART: &str = "restart";
+    pub const RECOVER: &str = "recover";
+    pub const STOP: &str = "stop";
+    pub const SAVEPOINT: &str = "savepoint";
+}
+
+/// A running operation: its row and the steps recorded so far.
+pub(super) struct OpCtx {
+    pub op: operation::Model,
+    pub steps: Vec<operation_step::Model>,
+}
+
+impl Engine {
+    /// Admits an operation (or answers Busy) and starts it in the background; returns its id.
+    pub(super) async fn admit(
+        &self,
+        placed: &Placed,
+        kind: &str,
+        requested_by: &str,
+        params: &Value,
+    ) -> Result<i64, EngineError> {
+        let params_json = params.to_string();
+        match self.store.admit_operation(placed.deployment.id, kind, requested_by, &params_json).await? {
+            Admission::Busy(operation) => Err(EngineError::Busy { operation }),
+            Admission::Admitted(op) => {
+                tracing::info!(operation = op.id, kind, job = %placed.job.name, environment = %placed.environment.name,
+                    by = requested_by, "operation admitted");
+                self.publish_operation(op.id).await;
+                self.publish_deployment(placed.deployment.id).await;
+                let id = op.id;
+                let engine = self.clone();
+                tokio::spawn(async move { engine.run_operation(id).await });
+                Ok(id)
+            }
+        }
+    }
+
+    /// Resumes every operation a previous `weir` left queued or running.
+    pub(super) async fn resume_operations(&self) -> Result<(), EngineError> {
+        for op in self.store.unfinished_operations().await? {
+            tracing::info!(operation = op.id, kind = %op.kind, "resuming an unfinished operation");
+            let engine = self.clone();
+            tokio::spawn(async move { engine.run_operation(op.id).await });
+        }
+        Ok(())
+    }
+
+    /// Runs (or resumes) an operation to its end, then releases the deployment.
+    async fn run_operation(&self, id: i64) {
+        let result = self.run_operation_inner(id).await;
+        let deployment_id = match self.store.operation_by_id(id).await {
+            Ok(Some(op)) => op.deployment_id,
+            _ => return,
+        };
+        let error = result.as_ref().err().map(|e| e.to_string());
+        match &error {
+            None => tracing::info!(operation = id, "operation succeeded"),
+            Some(e) => tracing::warn!(operation = id, error = %e, "operation failed"),
+        }
+        if let Err(e) = self.store.finish_operation(id, deployment_id, error.as_deref()).await {
+            // The database is gone; the operation stays unfinished and resumes at the next start.
+            tracing::error!(operation = id, "cannot record the end of the operation: {e}");
+            return;
+        }
+        self.publish_operation(id).await;
+        self.publish_deployment(deployment_id).await;
+    }
+
+    async fn run_operation_inner(&self, id: i64) -> Result<(), EngineError> {
+        let op = self
+            .store
+            .operation_by_id(id)
+            .await?
+            .ok_or_else(|| EngineError::Internal(format!("operation {id} is missing")))?;
+        self.store.mark_operation_running(id).await?;
+        let steps = self.store.steps_of(id).await?;
+        let mut ctx = OpCtx { op, steps };
+        let placed = self.place_by_id(ctx.op.deployment_id).await?;
+        let params: Value = serde_json::from_str(&ctx.op.params).unwrap_or(Value::Null);
+        match ctx.op.kind.as_str() {
+            kind::DEPLOY | kind::ROLLBACK | kind::RESTART | kind::RECOVER => {
+                self.run_deploy(&mut ctx, placed, params).await
+            }
+            kind::STOP => self.run_stop(&mut ctx, placed, params).await,
+            kind::SAVEPOINT => self.run_savepoint(&mut ctx, placed).await,
+            other => Err(EngineError::Internal(format!("unknown operation kind '{other}'"))),
+        }
+    }
+
+    /// Runs one named step: recorded with `intent` before `act` runs; skipped when it already succeeded; resumed
+    /// with its recorded data when a previous run was cut off inside it. Returns the step's final data.
+    pub(super) async fn step<F, Fut>(
+        &self,
+        ctx: &mut OpCtx,
+        name: &str,
+        intent: Value,
+        act: F,
+    ) -> Result<Value, EngineError>
+    where
+        F: FnOnce(Value) -> Fut,
+        Fut: Future<Output = Result<Value, EngineError>>,
+    {
+        let (step_id, data) = match ctx.steps.iter().find(|s| s.name == name) {
+            Some(s) if s.status == "succeeded" => return Ok(serde_json::from_str(&s.data).unwrap_or(Value::Null)),
+            Some(s) => (s.id, serde_json::from_str(&s.data).unwrap_or(intent)),
+            None => {
+                let seq = ctx.steps.iter().map(|s| s.seq).max().unwrap_or(0) + 1;
+                let s = self.store.begin_step(ctx.op.id, seq, name, &intent.to_string()).await?;
+                let id = s.id;
+                ctx.steps.push(s);
+                (id, intent)
+            }
+        };
+        self.publish_operation(ctx.op.id).await;
+        let result = act(data.clone()).await;
+        let (status, out) = match &result {
+            Ok(out) => ("succeeded", out.clone()),
+            Err(e) => {
+                let mut failed = data;
+                if let Value::Object(m) = &mut failed {
+                    m.insert("error".into(), json!(e.to_string()));
+                }
+                ("failed", failed)
+            }
+        };
+        self.store.record_step(step_id, status, &out.to_string()).await?;
+        if let Some(s) = ctx.steps.iter_mut().find(|s| s.id == step_id) {
+            s.status = status.to_owned();
+            s.data = out.to_string();
+        }
+        self.publish_operation(ctx.op.id).await;
+        result
+    }
+
+    pub(super) async fn publish_operation(&self, id: i64) {
+        if let Ok(Some(op)) = self.store.operation_by_id(id).await {
+            if let Ok(view) = self.operation_view(op).await {
+                self.publish(Event::Operation { operation: view });
+            }
+        }
+    }
+
+    pub(super) async fn publish_deployment(&self, deployment_id: i64) {
+        if let Ok(placed) = self.place_by_id(deployment_id).await {
+            if let Ok(view) = self.deployment_view(&placed).await {
+                self.publish(Event::Deployment { deployment: view });
+            }
+        }
+    }
+}
