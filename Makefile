@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup setup-test build build-release release clean-flink
+.PHONY: run test bench setup setup-test build release clean-flink
 
 ## make run: set up, build, start the local Flink and Weir at http://127.0.0.1:3000 (Ctrl-C stops both)
 run: setup build
@@ -11,6 +11,10 @@ run: setup build
 ## make test: set up (with chromium), build, start one shared Flink, run the Rust and browser tests
 test: setup-test build
 	scripts/test
+
+## make bench: Weir's deploy and stop-with-savepoint against the raw Flink REST calls (prints medians, ratios)
+bench: setup
+	scripts/bench
 
 setup:
 	scripts/setup

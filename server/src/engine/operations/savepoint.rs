@@ -17,7 +17,7 @@ pub const ACTIVE_STATES: &[&str] =
 /// Flink job states from which a job never comes back.
 pub const TERMINAL_STATES: &[&str] = &["FINISHED", "CANCELED", "FAILED"];
 
-const POLL: Duration = Duration::from_millis(250);
+const POLL: Duration = Duration::from_millis(100);
 
 impl Engine {
     /// "Savepoint now": a savepoint while the job keeps running.

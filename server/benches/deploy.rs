@@ -1,0 +1,178 @@
+//! Benchmark (not a test): Weir's deploy and stop-with-savepoint against the raw Flink REST calls, alternated
+//! on the same real cluster in one run. Prints each sample, the medians and the ratios (target: Weir within
+//! 1.10x of raw Flink).
+//!
+//! Run with `make bench` (starts a local Flink; or set WEIR_BENCH_FLINK_URL). Iterations: WEIR_BENCH_ROUNDS (5).
+//! - raw deploy: POST /jars/{id}/run (jar already uploaded) -> poll /jobs/overview until RUNNING, all tasks up
+//! - Weir deploy: POST .../deploy -> poll the operation until it succeeded (it ends when the job is RUNNING
+//!   with all tasks up, as observed by Weir)
+//! - raw stop: POST /jobs/{id}/stop -> poll the savepoint until COMPLETED and the job until FINISHED
+//! - Weir stop: POST .../stop -> poll the operation until it succeeded
+//! Both sides restore from their previous stop's savepoint, so each deploy does the same work.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+const POLL: Duration = Duration::from_millis(50);
+const SQL: &str = "CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', \
+    'fields.k.min' = '1', 'fields.k.max' = '10');\n\
+    CREATE TABLE snk (k INT, c BIGINT) WITH ('connector' = 'blackhole');\n\
+    INSERT INTO snk SELECT k, COUNT(*) FROM src GROUP BY k;";
+
+struct Client {
+    http: reqwest::Client,
+}
+
+impl Client {
+    async fn json(&self, req: reqwest::RequestBuilder) -> Value {
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "HTTP {status}: {body}");
+        body
+    }
+    async fn get(&self, url: &str) -> Value {
+        self.json(self.http.get(url)).await
+    }
+    async fn post(&self, url: &str, body: Value) -> Value {
+        self.json(self.http.post(url).json(&body)).await
+    }
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let n = xs.len();
+    if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 }
+}
+
+async fn raw_wait_up(c: &Client, flink: &str, jid: &str) {
+    loop {
+        let all = c.get(&format!("{flink}/jobs/overview")).await;
+        let up = all["jobs"].as_array().into_iter().flatten().any(|j| {
+            j["jid"] == jid && j["state"] == "RUNNING" && j["tasks"]["running"] == j["tasks"]["total"] && j["tasks"]["total"] != 0
+        });
+        if up {
+            return;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn raw_wait_state(c: &Client, flink: &str, jid: &str, state: &str) {
+    loop {
+        let all = c.get(&format!("{flink}/jobs/overview")).await;
+        if all["jobs"].as_array().into_iter().flatten().any(|j| j["jid"] == jid && j["state"] == state) {
+            return;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn weir_wait(c: &Client, base: &str, accepted: Value) {
+    let id = accepted["operation"].as_i64().expect("operation id");
+    loop {
+        let op = c.get(&format!("{base}/api/v1/operations/{id}")).await;
+        match op["status"].as_str() {
+            Some("succeeded") => return,
+            Some("failed") => panic!("operation failed: {op}"),
+            _ => tokio::time::sleep(POLL).await,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let flink = std::env::var("WEIR_BENCH_FLINK_URL").expect("WEIR_BENCH_FLINK_URL (make bench sets it)");
+    let rounds: usize = std::env::var("WEIR_BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let c = Client { http: reqwest::Client::new() };
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let runner = root.join("runner/build/weir-sql-runner.jar");
+    let sp_dir = format!("file://{}", dir.path().join("raw-savepoints").display());
+
+    // Weir, in-process, on SQLite, with the same cluster.
+    let mut config = weir::config::Config::default();
+    config.server.data_dir = dir.path().join("weir");
+    config.engine.runner_jar = runner.clone();
+    config.clusters = vec![weir::config::ClusterDecl { name: "bench".into(), kind: "flink-session".into(), rest_url: flink.clone() }];
+    config.environments = vec![weir::config::EnvironmentDecl { name: "dev".into(), cluster: "bench".into(), flink_config: Default::default() }];
+    config.finish();
+    let app = weir::server::build(&config).await.expect("build weir");
+    app.engine.start_background().await.expect("start weir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app.router).await });
+    c.post(&format!("{base}/api/v1/namespaces/default/jobs"), json!({"name": "bench", "kind": "sql"})).await;
+    c.post(&format!("{base}/api/v1/namespaces/default/jobs/bench/versions"), json!({"sql": SQL})).await;
+    let dep = format!("{base}/api/v1/namespaces/default/jobs/bench/deployments/dev");
+
+    // Raw: the same runner jar, uploaded once.
+    let bytes = std::fs::read(&runner).expect("runner jar (run scripts/setup)");
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("weir-sql-runner.jar");
+    let up = c.json(c.http.post(format!("{flink}/jars/upload")).multipart(reqwest::multipart::Form::new().part("jarfile", part))).await;
+    let jar = up["filename"].as_str().and_then(|f| f.rsplit('/').next()).expect("jar id").to_owned();
+    let args = vec![
+        "--mode".to_string(),
+        "streaming".into(),
+        "--script".into(),
+        base64::engine::general_purpose::STANDARD.encode(SQL),
+    ];
+
+    let (mut raw_deploy, mut weir_deploy, mut raw_stop, mut weir_stop) = (vec![], vec![], vec![], vec![]);
+    let mut raw_savepoint: Option<String> = None;
+    println!("round  raw-deploy  weir-deploy  raw-stop  weir-stop   (seconds)");
+    for round in 1..=rounds {
+        // Raw deploy.
+        let t = Instant::now();
+        let mut body = json!({"programArgsList": args, "flinkConfiguration": {"execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}});
+        if let Some(sp) = &raw_savepoint {
+            body["savepointPath"] = json!(sp);
+        }
+        let run = c.post(&format!("{flink}/jars/{jar}/run"), body).await;
+        let jid = run["jobid"].as_str().expect("jobid").to_owned();
+        raw_wait_up(&c, &flink, &jid).await;
+        let rd = t.elapsed().as_secs_f64();
+
+        // Weir deploy.
+        let t = Instant::now();
+        let accepted = c.post(&format!("{dep}/deploy"), json!({})).await;
+        weir_wait(&c, &base, accepted).await;
+        let wd = t.elapsed().as_secs_f64();
+
+        // Let both take a checkpoint-free savepoint from a settled job.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+
+        // Raw stop with savepoint.
+        let t = Instant::now();
+        let trig = c.post(&format!("{flink}/jobs/{jid}/stop"), json!({"targetDirectory": sp_dir, "drain": false})).await;
+        let trigger = trig["request-id"].as_str().expect("trigger").to_owned();
+        let location = loop {
+            let s = c.get(&format!("{flink}/jobs/{jid}/savepoints/{trigger}")).await;
+            if s["status"]["id"] == "COMPLETED" {
+                break s["operation"]["location"].as_str().expect("savepoint location").to_owned();
+            }
+            tokio::time::sleep(POLL).await;
+        };
+        raw_wait_state(&c, &flink, &jid, "FINISHED").await;
+        let rs = t.elapsed().as_secs_f64();
+        raw_savepoint = Some(location);
+
+        // Weir stop with savepoint.
+        let t = Instant::now();
+        let accepted = c.post(&format!("{dep}/stop"), json!({})).await;
+        weir_wait(&c, &base, accepted).await;
+        let ws = t.elapsed().as_secs_f64();
+
+        println!("{round:>5}  {rd:>10.3}  {wd:>11.3}  {rs:>8.3}  {ws:>9.3}");
+        raw_deploy.push(rd);
+        weir_deploy.push(wd);
+        raw_stop.push(rs);
+        weir_stop.push(ws);
+    }
+    let (rd, wd, rs, ws) = (median(&mut raw_deploy), median(&mut weir_deploy), median(&mut raw_stop), median(&mut weir_stop));
+    println!();
+    println!("median deploy:              raw {rd:.3}s   weir {wd:.3}s   ratio {:.3}x (target <= 1.10x)", wd / rd);
+    println!("median stop-with-savepoint: raw {rs:.3}s   weir {ws:.3}s   ratio {:.3}x (target <= 1.10x)", ws / rs);
+}
