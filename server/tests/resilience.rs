@@ -63,7 +63,7 @@ async fn a_killed_weir_resumes_its_deploy_without_a_second_job() {
     let mut weir = start_weir(&config, &dir.path().join("weir-1.log"));
     wait_healthy(&base).await;
     let api = Api::new(&base);
-    let job = "crash-test";
+    let job = &format!("crash-{}", std::process::id());
     api.post_ok("/api/v1/namespaces/default/jobs", json!({"name": job, "kind": "sql"}), 201).await;
     api.post_ok(&format!("/api/v1/namespaces/default/jobs/{job}/versions"), json!({"sql": stateful_sql("k")}), 201).await;
     let accepted = api.post_ok(&format!("/api/v1/namespaces/default/jobs/{job}/deployments/dev/deploy"), json!({}), 202).await;

@@ -312,6 +312,10 @@ impl Engine {
                 let mut out = data.clone();
                 match backend.submit(&jar_id, &submission).await {
                     Ok(_) => {}
+                    // Submitted by a run cut off before it could record the answer: the id is ours, keep it.
+                    Err(BackendError::Http { message, .. }) if is_duplicate_submission(&message) => {
+                        tracing::info!(job = %job_id, "the job was already submitted: not submitting it again");
+                    }
                     // The cluster lost the jar (e.g. it restarted): upload again, once.
                     Err(BackendError::Http { message, .. }) if message.contains("does not exist") || message.contains("not found") => {
                         self.store.forget_cluster_jar(placed.cluster.id, &sha).await?;
@@ -475,6 +479,12 @@ impl Engine {
             .or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(self.settings.submit_concurrency.max(1))))
             .clone()
     }
+}
+
+/// Flink's answer to a second submission of the same job id (DuplicateJobSubmissionException, or
+/// DuplicateApplicationSubmissionException in Flink 2.x).
+fn is_duplicate_submission(message: &str) -> bool {
+    message.contains("Duplicate") && message.contains("already been submitted")
 }
 
 fn submit_error(cluster: &str, e: BackendError) -> EngineError {
