@@ -330,3 +330,50 @@ async fn events_stream_publishes_operation_progress() {
     assert!(progress >= 5, "the operation's steps were published as they happened ({progress} events)");
     api.act(&format!("/api/v1/namespaces/default/jobs/{job}/deployments/dev/stop"), json!({"savepoint": false})).await;
 }
+
+#[tokio::test]
+async fn hotfix_savepoint_now_and_restart() {
+    let s = server(|_| {}).await;
+    let api = Api::new(&s.base);
+    let job = "hotfixed";
+    let dep = format!("/api/v1/namespaces/default/jobs/{job}/deployments/dev");
+    new_sql_job(&api, job).await;
+    save(&api, job, &stateful_sql("h"), "v1").await;
+
+    // A config hotfix at deploy time, without a new version: recorded on the operation and the deployment, and
+    // applied by Flink (the job's name comes from pipeline.name).
+    let overrides = json!({"pipeline.name": "hotfix-visible-in-flink"});
+    let op = api.act(&format!("{dep}/deploy"), json!({"config_overrides": overrides})).await;
+    assert_eq!(op["params"]["config_overrides"], overrides);
+    let d = wait_observed(&api, job, "dev", "RUNNING", 60).await;
+    assert_eq!(d["config_overrides"], overrides);
+    let first = d["flink_job_id"].as_str().expect("job id").to_owned();
+    assert_eq!(flink_job(&first).await["name"], "hotfix-visible-in-flink");
+    assert_eq!(api.get(&format!("/api/v1/namespaces/default/jobs/{job}/versions")).await.as_array().map(Vec::len), Some(1));
+
+    // Savepoint now: the job keeps running.
+    let op = api.act(&format!("{dep}/savepoint"), json!({})).await;
+    let manual = step(&op, "savepoint")["location"].as_str().expect("location").to_owned();
+    assert_eq!(flink_job(&first).await["state"], "RUNNING");
+    let snaps = api.get(&format!("/api/v1/namespaces/default/jobs/{job}/snapshots")).await;
+    assert_eq!(snaps[0]["origin"], "manual");
+    assert!(same_path(snaps[0]["path"].as_str().unwrap_or_default(), &manual));
+
+    // Restart: same version, state kept through a savepoint, overrides kept.
+    let op = api.act(&format!("{dep}/restart"), json!({})).await;
+    assert_eq!(op["kind"], "restart");
+    let upgrade = step(&op, "stop-with-savepoint")["location"].as_str().expect("savepoint").to_owned();
+    let d = wait_observed(&api, job, "dev", "RUNNING", 60).await;
+    let second = d["flink_job_id"].as_str().expect("job id").to_owned();
+    assert_ne!(first, second);
+    let (path, _) = restored_from(&second).await;
+    assert!(same_path(&path, &upgrade));
+    assert_eq!(flink_job(&second).await["name"], "hotfix-visible-in-flink", "overrides persist until changed");
+
+    // `{}` clears the hotfix.
+    api.act(&format!("{dep}/deploy"), json!({"config_overrides": {}})).await;
+    let d = wait_observed(&api, job, "dev", "RUNNING", 60).await;
+    assert_eq!(d["config_overrides"], json!({}));
+    assert_eq!(flink_job(d["flink_job_id"].as_str().expect("id")).await["name"], format!("default/{job}"));
+    api.act(&format!("{dep}/stop"), json!({"savepoint": false})).await;
+}
