@@ -39,6 +39,18 @@ impl ClusterOverview {
     }
 }
 
+/// Resource figures of one TaskManager, from Flink's metrics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskManagerMetrics {
+    pub id: String,
+    pub slots_total: u32,
+    pub slots_free: u32,
+    /// JVM CPU load, 0.0 to 1.0 (of the machine's cores).
+    pub cpu_load: Option<f64>,
+    pub heap_used_bytes: Option<u64>,
+    pub heap_max_bytes: Option<u64>,
+}
+
 /// A registered cluster as stored (no live data).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cluster {

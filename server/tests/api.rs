@@ -97,6 +97,18 @@ async fn clusters_register_list_and_reject_bad_input() {
     assert!(body["slots_total"].as_u64().unwrap_or(0) >= 1, "{body}");
     let (st, body) = call(reqwest::Method::GET, format!("{url}/nope"), None).await;
     assert_error(st, &body, StatusCode::NOT_FOUND, "not_found");
+
+    // TaskManager metrics, read from Flink's metrics.
+    let (st, body) = call(reqwest::Method::GET, format!("{url}/local/metrics"), None).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let tm = &body[0];
+    assert!(tm["slots_total"].as_u64().unwrap_or(0) >= 1, "{body}");
+    assert!(tm["heap_used_bytes"].as_u64().unwrap_or(0) > 0, "{body}");
+    assert!(tm["heap_max_bytes"].as_u64().unwrap_or(0) >= tm["heap_used_bytes"].as_u64().unwrap_or(0), "{body}");
+    let cpu = tm["cpu_load"].as_f64().expect("CPU load");
+    assert!((0.0..=1.0).contains(&cpu), "{body}");
+    let (st, body) = call(reqwest::Method::GET, format!("{url}/down/metrics"), None).await;
+    assert_error(st, &body, StatusCode::BAD_GATEWAY, "cluster_error");
 }
 
 #[tokio::test]

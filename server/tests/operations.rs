@@ -377,3 +377,23 @@ async fn hotfix_savepoint_now_and_restart() {
     assert_eq!(flink_job(d["flink_job_id"].as_str().expect("id")).await["name"], format!("default/{job}"));
     api.act(&format!("{dep}/stop"), json!({"savepoint": false})).await;
 }
+
+#[tokio::test]
+async fn a_batch_version_runs_to_finished() {
+    let s = server(|_| {}).await;
+    let api = Api::new(&s.base);
+    let job = "nightly-batch";
+    new_sql_job(&api, job).await;
+    let sql = "CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '500');\n\
+               CREATE TABLE snk (k INT, c BIGINT) WITH ('connector' = 'blackhole');\n\
+               INSERT INTO snk SELECT k, COUNT(*) FROM src GROUP BY k;";
+    let v = api
+        .post_ok(&format!("/api/v1/namespaces/default/jobs/{job}/versions"), json!({"sql": sql, "mode": "batch"}), 201)
+        .await;
+    assert_eq!(v["mode"], "batch");
+    api.act(&format!("/api/v1/namespaces/default/jobs/{job}/deployments/dev/deploy"), json!({})).await;
+    let d = wait_observed(&api, job, "dev", "FINISHED", 120).await;
+    let summary = flink_job(d["flink_job_id"].as_str().expect("job id")).await;
+    assert_eq!(summary["state"], "FINISHED");
+    assert_eq!(summary["jobType"], "BATCH", "{summary}");
+}

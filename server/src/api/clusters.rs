@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use weir_app::model::{Cluster, ClusterOverview, ClusterStatus};
+use weir_app::model::{Cluster, ClusterOverview, ClusterStatus, TaskManagerMetrics};
 
 use super::error::{ApiError, ApiJson};
 use crate::engine::{clusters::NewCluster, Engine};
@@ -27,4 +27,11 @@ pub async fn overview(
     Path(name): Path<String>,
 ) -> Result<ApiJson<ClusterOverview>, ApiError> {
     Ok(ApiJson(engine.cluster_overview(&name).await?))
+}
+
+pub async fn metrics(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+) -> Result<ApiJson<Vec<TaskManagerMetrics>>, ApiError> {
+    Ok(ApiJson(engine.cluster_metrics(&name).await?))
 }

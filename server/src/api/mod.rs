@@ -55,6 +55,7 @@ pub fn router(engine: Engine) -> Router {
         .route("/clusters", get(clusters::list).post(clusters::register))
         .route("/clusters/{name}", get(clusters::get))
         .route("/clusters/{name}/overview", get(clusters::overview))
+        .route("/clusters/{name}/metrics", get(clusters::metrics))
         .route("/environments", get(environments::list).post(environments::create))
         .route("/namespaces", get(jobs::namespaces))
         .route("/namespaces/{ns}/jobs", get(jobs::list).post(jobs::create))

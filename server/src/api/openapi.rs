@@ -11,6 +11,7 @@ pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ("post", "/clusters", "Register a cluster", Some("NewCluster"), 201),
     ("get", "/clusters/{name}", "One cluster with its live status", None, 200),
     ("get", "/clusters/{name}/overview", "The cluster's own overview (Flink /overview)", None, 200),
+    ("get", "/clusters/{name}/metrics", "Slots, CPU load and heap of each TaskManager", None, 200),
     ("get", "/environments", "Every environment", None, 200),
     ("post", "/environments", "Create an environment", Some("NewEnvironment"), 201),
     ("get", "/namespaces", "Every namespace", None, 200),

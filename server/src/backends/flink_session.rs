@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use weir_app::model::ClusterOverview;
+use weir_app::model::{ClusterOverview, TaskManagerMetrics};
 
 use super::{BackendError, CheckpointInfo, ClusterBackend, JobSummary, SavepointStatus, Submission};
 
@@ -107,6 +107,37 @@ impl ClusterBackend for FlinkSession {
             jobs_cancelled: o.jobs_cancelled,
             jobs_failed: o.jobs_failed,
         })
+    }
+
+    async fn taskmanager_metrics(&self) -> Result<Vec<TaskManagerMetrics>, BackendError> {
+        let list: Value = self.get("/taskmanagers").await?;
+        let mut out = Vec::new();
+        for tm in list["taskmanagers"].as_array().into_iter().flatten() {
+            let Some(id) = tm["id"].as_str() else { continue };
+            let metrics: Value = self
+                .get(&format!(
+                    "/taskmanagers/{id}/metrics?get=Status.JVM.CPU.Load,Status.JVM.Memory.Heap.Used,Status.JVM.Memory.Heap.Max"
+                ))
+                .await?;
+            let metric = |name: &str| {
+                metrics
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|m| m["id"] == name)
+                    .and_then(|m| m["value"].as_str())
+                    .and_then(|v| v.parse::<f64>().ok())
+            };
+            out.push(TaskManagerMetrics {
+                id: id.to_owned(),
+                slots_total: tm["slotsNumber"].as_u64().unwrap_or(0) as u32,
+                slots_free: tm["freeSlots"].as_u64().unwrap_or(0) as u32,
+                cpu_load: metric("Status.JVM.CPU.Load"),
+                heap_used_bytes: metric("Status.JVM.Memory.Heap.Used").map(|v| v as u64),
+                heap_max_bytes: metric("Status.JVM.Memory.Heap.Max").map(|v| v as u64),
+            });
+        }
+        Ok(out)
     }
 
     async fn jobs(&self) -> Result<Vec<JobSummary>, BackendError> {

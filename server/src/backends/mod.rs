@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use weir_app::model::ClusterOverview;
+use weir_app::model::{ClusterOverview, TaskManagerMetrics};
 
 /// The kinds of cluster Weir can drive, as written in the API and the database.
 pub const KINDS: &[&str] = &[flink_session::KIND];
@@ -80,6 +80,8 @@ pub struct CheckpointInfo {
 pub trait ClusterBackend: Send + Sync {
     /// The cluster's summary: version, TaskManagers, slots, job counts.
     async fn overview(&self) -> Result<ClusterOverview, BackendError>;
+    /// Slots, CPU load and heap of every TaskManager.
+    async fn taskmanager_metrics(&self) -> Result<Vec<TaskManagerMetrics>, BackendError>;
     /// Every job the cluster knows, in one call (the reconciler's poll).
     async fn jobs(&self) -> Result<Vec<JobSummary>, BackendError>;
     /// Uploads a jar; returns the cluster's id for it.

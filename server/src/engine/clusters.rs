@@ -65,6 +65,15 @@ impl Engine {
             .map_err(|source| EngineError::Cluster { cluster: model.name.clone(), source })
     }
 
+    /// Slots, CPU load and heap of each of the cluster's TaskManagers, read now.
+    pub async fn cluster_metrics(&self, name: &str) -> Result<Vec<weir_app::model::TaskManagerMetrics>, EngineError> {
+        let model = self.cluster_model(name).await?;
+        self.backend(&model)?
+            .taskmanager_metrics()
+            .await
+            .map_err(|source| EngineError::Cluster { cluster: model.name.clone(), source })
+    }
+
     pub(super) fn backend(
         &self,
         model: &cluster::Model,
