@@ -2,20 +2,21 @@
 //! on the same real cluster in one run. Prints each sample, the medians and the ratios (target: Weir within
 //! 1.10x of raw Flink).
 //!
-//! Run with `make bench` (starts a local Flink; or set WEIR_BENCH_FLINK_URL). Iterations: WEIR_BENCH_ROUNDS (5).
+//! Run with `make bench` (starts a local Flink; or set WEIR_BENCH_FLINK_URL). Iterations: WEIR_BENCH_ROUNDS (6).
 //! - raw deploy: POST /jars/{id}/run (jar already uploaded) -> poll /jobs/overview until RUNNING, all tasks up
-//! - Weir deploy: POST .../deploy -> poll the operation until it succeeded (it ends when the job is RUNNING
-//!   with all tasks up, as observed by Weir)
+//! - Weir deploy: POST .../deploy -> the operation's `succeeded` event on Weir's event stream (it ends when Weir
+//!   has observed the job RUNNING with all tasks up)
 //! - raw stop: POST /jobs/{id}/stop -> poll the savepoint until COMPLETED and the job until FINISHED
-//! - Weir stop: POST .../stop -> poll the operation until it succeeded
-//! Both sides restore from their previous stop's savepoint, so each deploy does the same work.
+//! - Weir stop: POST .../stop -> the operation's `succeeded` event
+//! Both sides restore from their previous stop's savepoint, so each deploy does the same work; which side goes
+//! first alternates from round to round. Raw polling uses the same 20 ms period as Weir's own.
 
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-const POLL: Duration = Duration::from_millis(50);
+const POLL: Duration = Duration::from_millis(20);
 const SQL: &str = "CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', \
     'fields.k.min' = '1', 'fields.k.max' = '10');\n\
     CREATE TABLE snk (k INT, c BIGINT) WITH ('connector' = 'blackhole');\n\
@@ -123,14 +124,45 @@ async fn raw_wait_state(c: &Client, flink: &str, jid: &str, state: &str) {
     }
 }
 
-async fn weir_wait(c: &Client, base: &str, accepted: Value) {
-    let id = accepted["operation"].as_i64().expect("operation id");
-    loop {
-        let op = c.get(&format!("{base}/api/v1/operations/{id}")).await;
-        match op["status"].as_str() {
-            Some("succeeded") => return,
-            Some("failed") => panic!("operation failed: {op}"),
-            _ => tokio::time::sleep(POLL).await,
+/// Ended operations (id -> status), fed by Weir's event stream.
+#[derive(Clone, Default)]
+struct Ended {
+    map: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, String>>>,
+    notify: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Ended {
+    async fn follow(self, base: String) {
+        use futures::StreamExt;
+        let resp = reqwest::get(format!("{base}/api/v1/events")).await.expect("event stream");
+        let mut body = resp.bytes_stream();
+        let mut text = String::new();
+        while let Some(Ok(chunk)) = body.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = text.find("\n\n") {
+                let message: String = text.drain(..end + 2).collect();
+                let Some(data) = message.lines().find_map(|l| l.strip_prefix("data:")) else { continue };
+                let Ok(event) = serde_json::from_str::<Value>(data.trim()) else { continue };
+                let op = &event["operation"];
+                if let (Some(id), Some(status)) = (op["id"].as_i64(), op["status"].as_str()) {
+                    if status == "succeeded" || status == "failed" {
+                        self.map.lock().expect("lock").insert(id, status.to_owned());
+                        self.notify.notify_waiters();
+                    }
+                }
+            }
+        }
+    }
+
+    async fn wait(&self, accepted: Value) {
+        let id = accepted["operation"].as_i64().expect("operation id");
+        loop {
+            let notified = self.notify.notified();
+            if let Some(status) = self.map.lock().expect("lock").get(&id).cloned() {
+                assert_eq!(status, "succeeded", "operation {id} failed");
+                return;
+            }
+            notified.await;
         }
     }
 }
@@ -138,7 +170,7 @@ async fn weir_wait(c: &Client, base: &str, accepted: Value) {
 #[tokio::main]
 async fn main() {
     let flink = std::env::var("WEIR_BENCH_FLINK_URL").expect("WEIR_BENCH_FLINK_URL (make bench sets it)");
-    let rounds: usize = std::env::var("WEIR_BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let rounds: usize = std::env::var("WEIR_BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
     let c = Client { http: reqwest::Client::new() };
     let dir = tempfile::tempdir().expect("temporary folder");
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -160,6 +192,9 @@ async fn main() {
     c.post(&format!("{base}/api/v1/namespaces/default/jobs"), json!({"name": "bench", "kind": "sql"})).await;
     c.post(&format!("{base}/api/v1/namespaces/default/jobs/bench/versions"), json!({"sql": SQL})).await;
     let dep = format!("{base}/api/v1/namespaces/default/jobs/bench/deployments/dev");
+    let ended = Ended::default();
+    tokio::spawn(ended.clone().follow(base.clone()));
+    tokio::time::sleep(Duration::from_millis(300)).await; // subscribed before the first operation
 
     // Raw: the same runner jar, uploaded once.
     let bytes = std::fs::read(&runner).expect("runner jar (run scripts/setup)");
@@ -175,48 +210,59 @@ async fn main() {
 
     let (mut raw_deploy, mut weir_deploy, mut raw_stop, mut weir_stop) = (vec![], vec![], vec![], vec![]);
     let mut raw_savepoint: Option<String> = None;
-    println!("round  raw-deploy  weir-deploy  raw-stop  weir-stop   (seconds)");
+    println!("round  raw-deploy  weir-deploy  raw-stop  weir-stop   (seconds; odd rounds raw first)");
     for round in 1..=rounds {
-        // Raw deploy.
-        let t = Instant::now();
-        let mut body = json!({"programArgsList": args, "flinkConfiguration": {"execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}});
-        if let Some(sp) = &raw_savepoint {
-            body["savepointPath"] = json!(sp);
-        }
-        let run = c.post(&format!("{flink}/jars/{jar}/run"), body).await;
-        let jid = run["jobid"].as_str().expect("jobid").to_owned();
-        raw_wait_up(&c, &flink, &jid).await;
-        let rd = t.elapsed().as_secs_f64();
-
-        // Weir deploy.
-        let t = Instant::now();
-        let accepted = c.post(&format!("{dep}/deploy"), json!({})).await;
-        weir_wait(&c, &base, accepted).await;
-        let wd = t.elapsed().as_secs_f64();
-
-        // Let both take a checkpoint-free savepoint from a settled job.
-        tokio::time::sleep(Duration::from_secs(2)).await;
-
-        // Raw stop with savepoint.
-        let t = Instant::now();
-        let trig = c.post(&format!("{flink}/jobs/{jid}/stop"), json!({"targetDirectory": sp_dir, "drain": false})).await;
-        let trigger = trig["request-id"].as_str().expect("trigger").to_owned();
-        let location = loop {
-            let s = c.get(&format!("{flink}/jobs/{jid}/savepoints/{trigger}")).await;
-            if s["status"]["id"] == "COMPLETED" {
-                break s["operation"]["location"].as_str().expect("savepoint location").to_owned();
+        let raw_first = round % 2 == 1;
+        let (mut rd, mut wd, mut rs, mut ws) = (0.0, 0.0, 0.0, 0.0);
+        let mut jid = String::new();
+        for side in [raw_first, !raw_first] {
+            if side {
+                // Raw deploy.
+                let t = Instant::now();
+                let mut body = json!({"programArgsList": args, "flinkConfiguration": {"execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}});
+                if let Some(sp) = &raw_savepoint {
+                    body["savepointPath"] = json!(sp);
+                }
+                let run = c.post(&format!("{flink}/jars/{jar}/run"), body).await;
+                jid = run["jobid"].as_str().expect("jobid").to_owned();
+                raw_wait_up(&c, &flink, &jid).await;
+                rd = t.elapsed().as_secs_f64();
+            } else {
+                // Weir deploy.
+                let t = Instant::now();
+                let accepted = c.post(&format!("{dep}/deploy"), json!({})).await;
+                ended.wait(accepted).await;
+                wd = t.elapsed().as_secs_f64();
             }
-            tokio::time::sleep(POLL).await;
-        };
-        raw_wait_state(&c, &flink, &jid, "FINISHED").await;
-        let rs = t.elapsed().as_secs_f64();
-        raw_savepoint = Some(location);
+        }
 
-        // Weir stop with savepoint.
-        let t = Instant::now();
-        let accepted = c.post(&format!("{dep}/stop"), json!({})).await;
-        weir_wait(&c, &base, accepted).await;
-        let ws = t.elapsed().as_secs_f64();
+        // Both jobs settle before they are stopped.
+        tokio::time::sleep(Duration::from_secs(6)).await;
+
+        for side in [raw_first, !raw_first] {
+            if side {
+                // Raw stop with savepoint.
+                let t = Instant::now();
+                let trig = c.post(&format!("{flink}/jobs/{jid}/stop"), json!({"targetDirectory": sp_dir, "drain": false})).await;
+                let trigger = trig["request-id"].as_str().expect("trigger").to_owned();
+                let location = loop {
+                    let s = c.get(&format!("{flink}/jobs/{jid}/savepoints/{trigger}")).await;
+                    if s["status"]["id"] == "COMPLETED" {
+                        break s["operation"]["location"].as_str().expect("savepoint location").to_owned();
+                    }
+                    tokio::time::sleep(POLL).await;
+                };
+                raw_wait_state(&c, &flink, &jid, "FINISHED").await;
+                rs = t.elapsed().as_secs_f64();
+                raw_savepoint = Some(location);
+            } else {
+                // Weir stop with savepoint.
+                let t = Instant::now();
+                let accepted = c.post(&format!("{dep}/stop"), json!({})).await;
+                ended.wait(accepted).await;
+                ws = t.elapsed().as_secs_f64();
+            }
+        }
 
         println!("{round:>5}  {rd:>10.3}  {wd:>11.3}  {rs:>8.3}  {ws:>9.3}");
         raw_deploy.push(rd);

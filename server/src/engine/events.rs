@@ -14,6 +14,11 @@ impl Engine {
         self.events.subscribe()
     }
 
+    /// Building an event costs queries: skip it when nobody listens.
+    pub(super) fn has_subscribers(&self) -> bool {
+        self.events.receiver_count() > 0
+    }
+
     pub(super) fn publish(&self, event: Event) {
         // No subscriber is not an error.
         let _ = self.events.send(event);

@@ -3,7 +3,8 @@
 //! Observe, then decide, then act (as the Flink Kubernetes Operator does):
 //! - a cluster that does not answer marks its deployments UNREACHABLE; their desired state is kept;
 //! - a job the cluster no longer knows is LOST; if it should be running (and no operation is in flight), a
-//!   `recover` operation restarts it from its latest checkpoint or savepoint, recorded like any operation;
+//!   `recover` operation restarts it from its latest checkpoint or savepoint, recorded like any operation
+//!   (once per loss: a failed recovery is left for a person, never retried in a loop);
 //! - FAILED, RESTARTING and FINISHED are surfaced as they are, never hidden;
 //! - every few ticks the last completed checkpoint of each running job is recorded, so a job can later be
 //!   restored from it even after the cluster has forgotten it.
@@ -107,8 +108,10 @@ impl Engine {
                 self.store.observe_deployment(d.id, &seen, checkpoint.as_deref()).await?;
                 self.publish_deployment(d.id).await;
             }
-            // Decide and act: a job that should run but is gone comes back, recorded as an operation.
-            if seen == observed::LOST && d.desired_state == "running" && d.active_operation_id.is_none() {
+            // Decide and act: a job that should run but is gone comes back, recorded as an operation — once, when
+            // the loss is first seen; if that recovery fails, the deployment stays LOST for a person to look at.
+            let newly_lost = seen == observed::LOST && d.observed_state != observed::LOST;
+            if newly_lost && d.desired_state == "running" && d.active_operation_id.is_none() {
                 match self.request_recover(d.id).await {
                     Ok(op) => tracing::warn!(deployment = d.id, operation = op, "job lost by the cluster: recovering"),
                     Err(e) => tracing::warn!(deployment = d.id, "job lost by the cluster; cannot recover: {e}"),

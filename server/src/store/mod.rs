@@ -63,13 +63,17 @@ impl Store {
         if let Some(schema) = pg_schema {
             options.set_schema_search_path(schema.to_owned());
         }
+        // On every SQLite connection of the pool: WAL lets readers work while the engine writes; the busy timeout
+        // waits for a writer instead of failing; synchronous=NORMAL (with WAL) keeps every commit through a crash
+        // of `weir` — what the operation log needs — and only an OS crash may lose the last commits.
+        options.map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
         let db = Database::connect(options).await.map_err(StoreError::Connect)?;
-        if db.get_database_backend() == DbBackend::Sqlite {
-            // WAL lets readers work while the engine writes; the busy timeout waits for a writer instead of failing.
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON"] {
-                db.execute_unprepared(pragma).await.map_err(StoreError::Connect)?;
-            }
-        }
         Migrator::up(&db, None).await.map_err(StoreError::Migrate)?;
         Ok(Self { db })
     }

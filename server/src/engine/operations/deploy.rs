@@ -138,6 +138,11 @@ impl Engine {
         };
         let version = self.store.version_by_id(vid).await?.map(|v| v.number);
         let has_checkpoint = self.known_checkpoint(&placed).await?.is_some();
+        let has_savepoint = self.store.latest_snapshot(placed.deployment.id, Some("savepoint"), None).await?.is_some();
+        if !has_checkpoint && !has_savepoint {
+            // Starting from empty state behind the user's back would lose their data silently.
+            return Err(EngineError::Conflict("no checkpoint or savepoint to recover from".into()));
+        }
         let deploy = DeployRequest {
             version,
             restore: Some(if has_checkpoint { restore::LATEST_CHECKPOINT } else { restore::LATEST_SAVEPOINT }.into()),
@@ -244,6 +249,8 @@ impl Engine {
             let old = placed.deployment.flink_job_id.clone();
             let resuming_stop = ctx.steps.iter().any(|s| s.name == "stop-with-savepoint" || s.name == "cancel-running-job");
             let alive = match &old {
+                // A job seen FINISHED, CANCELED or FAILED never runs again: no need to ask.
+                Some(_) if TERMINAL_STATES.contains(&placed.deployment.observed_state.as_str()) && !resuming_stop => false,
                 Some(id) if !resuming_stop => self
                     .job_state(&placed, backend.as_ref(), id)
                     .await?
@@ -254,6 +261,17 @@ impl Engine {
             };
             if let (Some(old), true) = (old, alive) {
                 if plan.restore == restore::LATEST_CHECKPOINT {
+                    // Never cancel a job whose state could not be restored afterwards.
+                    if !resuming_stop {
+                        let has = backend.checkpoints(&old).await.ok().and_then(|c| c.latest_completed).is_some()
+                            || placed.deployment.latest_checkpoint.is_some();
+                        if !has {
+                            return Err(EngineError::Failed(format!(
+                                "job {old} has not completed a checkpoint yet, so it was not cancelled and keeps \
+                                 running; retry later or deploy with restore 'latest-savepoint'"
+                            )));
+                        }
+                    }
                     let checkpoint = self.cancel_step(ctx, "cancel-running-job", &placed, &old).await?;
                     let path = checkpoint.ok_or_else(|| {
                         EngineError::Failed("the running job had no completed checkpoint; it was cancelled".into())
@@ -269,7 +287,7 @@ impl Engine {
 
         // 2. Choose the state to restore.
         let chosen = self.choose_restore(&placed, &plan, stopped_at.clone()).await?;
-        let chosen_step = self.step(ctx, "choose-restore", chosen, |data| async move { Ok(data) }).await?;
+        let chosen_step = self.step(ctx, "choose-restore", chosen, |data, _| async move { Ok(data) }).await?;
         let restore_path = value_str(&chosen_step, "path");
 
         // 3. The jar on the cluster.
@@ -291,10 +309,10 @@ impl Engine {
         let cluster_name = placed.cluster.name.clone();
         let placed_ref = &placed;
         let submitted = self
-            .step(ctx, "submit", intent, |data| async move {
+            .step(ctx, "submit", intent, |data, resumed| async move {
                 let placed = placed_ref;
                 let job_id = value_str(&data, "flink_job_id").unwrap_or_default();
-                if self.job_state(placed, backend.as_ref(), &job_id).await?.is_some() {
+                if resumed && self.job_state(placed, backend.as_ref(), &job_id).await?.is_some() {
                     return Ok(data); // submitted before a restart: never twice
                 }
                 let submission = Submission {
@@ -346,7 +364,7 @@ impl Engine {
         let backend = self.backend(&placed.cluster)?;
         let job_for_wait = new_job.clone();
         let waited = self
-            .step(ctx, "wait-running", json!({"flink_job_id": new_job}), |data| async move {
+            .step(ctx, "wait-running", json!({"flink_job_id": new_job}), |data, _| async move {
                 let state = self.wait_job_up(&placed, backend.as_ref(), &job_for_wait, limit).await?;
                 let ok = state == "RUNNING" || (batch && state == "FINISHED");
                 if !ok {
@@ -447,7 +465,7 @@ impl Engine {
             .map_err(|e| EngineError::Failed(format!("cannot read the jar {}: {e}", file.display())))?;
         let sha = hex::encode(Sha256::digest(&bytes));
         let intent = json!({"sha256": sha, "file": file.display().to_string()});
-        self.step(ctx, "upload-jar", intent, |data| async move {
+        self.step(ctx, "upload-jar", intent, |data, _| async move {
             let mut out = data.clone();
             let jar_id = match self.store.cluster_jar(placed.cluster.id, &sha).await? {
                 Some(id) => id,

@@ -16,7 +16,7 @@ pub mod stop;
 use std::future::Future;
 
 use serde_json::{json, Value};
-use weir_app::model::Event;
+use weir_app::model::{Event, Operation, OperationStep};
 
 use super::deployments::Placed;
 use super::{Engine, EngineError};
@@ -33,10 +33,43 @@ pub mod kind {
     pub const SAVEPOINT: &str = "savepoint";
 }
 
-/// A running operation: its row and the steps recorded so far.
+/// A running operation: its row, the steps recorded so far, and the names it is shown with.
 pub(super) struct OpCtx {
     pub op: operation::Model,
     pub steps: Vec<operation_step::Model>,
+    /// (namespace, job, environment)
+    pub names: (String, String, String),
+}
+
+impl OpCtx {
+    /// The operation as subscribers see it, built from memory (no query on the hot path).
+    fn view(&self) -> Operation {
+        Operation {
+            id: self.op.id,
+            namespace: self.names.0.clone(),
+            job: self.names.1.clone(),
+            environment: self.names.2.clone(),
+            kind: self.op.kind.clone(),
+            requested_by: self.op.requested_by.clone(),
+            params: serde_json::from_str(&self.op.params).unwrap_or(Value::Null),
+            status: "running".into(),
+            error: None,
+            steps: self
+                .steps
+                .iter()
+                .map(|s| OperationStep {
+                    name: s.name.clone(),
+                    status: s.status.clone(),
+                    data: serde_json::from_str(&s.data).unwrap_or(Value::Null),
+                    started_at: s.started_at,
+                    finished_at: s.finished_at,
+                })
+                .collect(),
+            created_at: self.op.created_at,
+            started_at: self.op.started_at.or(Some(self.op.created_at)),
+            finished_at: None,
+        }
+    }
 }
 
 impl Engine {
@@ -103,8 +136,9 @@ impl Engine {
             .ok_or_else(|| EngineError::Internal(format!("operation {id} is missing")))?;
         self.store.mark_operation_running(id).await?;
         let steps = self.store.steps_of(id).await?;
-        let mut ctx = OpCtx { op, steps };
-        let placed = self.place_by_id(ctx.op.deployment_id).await?;
+        let placed = self.place_by_id(op.deployment_id).await?;
+        let names = (placed.namespace.name.clone(), placed.job.name.clone(), placed.environment.name.clone());
+        let mut ctx = OpCtx { op, steps, names };
         let params: Value = serde_json::from_str(&ctx.op.params).unwrap_or(Value::Null);
         match ctx.op.kind.as_str() {
             kind::DEPLOY | kind::ROLLBACK | kind::RESTART | kind::RECOVER => {
@@ -117,7 +151,8 @@ impl Engine {
     }
 
     /// Runs one named step: recorded with `intent` before `act` runs; skipped when it already succeeded; resumed
-    /// with its recorded data when a previous run was cut off inside it. Returns the step's final data.
+    /// with its recorded data when a previous run was cut off inside it (`act` is then told `resumed`, and must
+    /// find out what the cut-off run already did). Returns the step's final data.
     pub(super) async fn step<F, Fut>(
         &self,
         ctx: &mut OpCtx,
@@ -126,22 +161,22 @@ impl Engine {
         act: F,
     ) -> Result<Value, EngineError>
     where
-        F: FnOnce(Value) -> Fut,
+        F: FnOnce(Value, bool) -> Fut,
         Fut: Future<Output = Result<Value, EngineError>>,
     {
-        let (step_id, data) = match ctx.steps.iter().find(|s| s.name == name) {
+        let (step_id, data, resumed) = match ctx.steps.iter().find(|s| s.name == name) {
             Some(s) if s.status == "succeeded" => return Ok(serde_json::from_str(&s.data).unwrap_or(Value::Null)),
-            Some(s) => (s.id, serde_json::from_str(&s.data).unwrap_or(intent)),
+            Some(s) => (s.id, serde_json::from_str(&s.data).unwrap_or(intent), true),
             None => {
                 let seq = ctx.steps.iter().map(|s| s.seq).max().unwrap_or(0) + 1;
                 let s = self.store.begin_step(ctx.op.id, seq, name, &intent.to_string()).await?;
                 let id = s.id;
                 ctx.steps.push(s);
-                (id, intent)
+                (id, intent, false)
             }
         };
-        self.publish_operation(ctx.op.id).await;
-        let result = act(data.clone()).await;
+        self.publish_progress(ctx);
+        let result = act(data.clone(), resumed).await;
         let (status, out) = match &result {
             Ok(out) => ("succeeded", out.clone()),
             Err(e) => {
@@ -156,12 +191,23 @@ impl Engine {
         if let Some(s) = ctx.steps.iter_mut().find(|s| s.id == step_id) {
             s.status = status.to_owned();
             s.data = out.to_string();
+            s.finished_at = Some(chrono::Utc::now());
         }
-        self.publish_operation(ctx.op.id).await;
+        self.publish_progress(ctx);
         result
     }
 
+    /// Publishes a running operation's progress from memory.
+    fn publish_progress(&self, ctx: &OpCtx) {
+        if self.has_subscribers() {
+            self.publish(Event::Operation { operation: ctx.view() });
+        }
+    }
+
     pub(super) async fn publish_operation(&self, id: i64) {
+        if !self.has_subscribers() {
+            return;
+        }
         if let Ok(Some(op)) = self.store.operation_by_id(id).await {
             if let Ok(view) = self.operation_view(op).await {
                 self.publish(Event::Operation { operation: view });
@@ -170,6 +216,9 @@ impl Engine {
     }
 
     pub(super) async fn publish_deployment(&self, deployment_id: i64) {
+        if !self.has_subscribers() {
+            return;
+        }
         if let Ok(placed) = self.place_by_id(deployment_id).await {
             if let Ok(view) = self.deployment_view(&placed).await {
                 self.publish(Event::Deployment { deployment: view });

@@ -17,7 +17,14 @@ pub const ACTIVE_STATES: &[&str] =
 /// Flink job states from which a job never comes back.
 pub const TERMINAL_STATES: &[&str] = &["FINISHED", "CANCELED", "FAILED"];
 
-const POLL: Duration = Duration::from_millis(100);
+/// Polling a cluster while waiting: fast at first (most waits end within a second), then gentler.
+fn poll_delay(waited: Duration) -> Duration {
+    if waited < Duration::from_secs(3) {
+        Duration::from_millis(20)
+    } else {
+        Duration::from_millis(250)
+    }
+}
 
 impl Engine {
     /// "Savepoint now": a savepoint while the job keeps running.
@@ -77,7 +84,7 @@ impl Engine {
                     limit.as_secs()
                 )));
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(poll_delay(started.elapsed())).await;
         }
     }
 
@@ -104,7 +111,7 @@ impl Engine {
                     limit.as_secs()
                 )));
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(poll_delay(started.elapsed())).await;
         }
     }
 
@@ -132,16 +139,17 @@ impl Engine {
         let timeout = self.settings.savepoint_timeout;
         let cluster = placed.cluster.name.clone();
         let out = self
-            .step(ctx, name, intent, |data| async move {
+            .step(ctx, name, intent, |data, resumed| async move {
                 let cluster_err = |source| EngineError::Cluster { cluster: cluster.clone(), source };
                 let trigger = data["trigger_id"].as_str().unwrap_or_default().to_owned();
                 let target = data["target_directory"].as_str().map(str::to_owned);
                 // A resumed step may have triggered already: ask first (an unknown trigger id is a 4xx).
-                let known = match backend.savepoint_status(job_id, &trigger).await {
-                    Ok(_) => true,
-                    Err(BackendError::Http { status, .. }) if (400..500).contains(&status) => false,
-                    Err(e) => return Err(cluster_err(e)),
-                };
+                let known = resumed
+                    && match backend.savepoint_status(job_id, &trigger).await {
+                        Ok(_) => true,
+                        Err(BackendError::Http { status, .. }) if (400..500).contains(&status) => false,
+                        Err(e) => return Err(cluster_err(e)),
+                    };
                 if !known {
                     let call = match stop_drain {
                         Some(drain) => backend.stop_with_savepoint(job_id, &trigger, target.as_deref(), drain).await,
@@ -164,7 +172,7 @@ impl Engine {
                                 timeout.as_secs()
                             )))
                         }
-                        SavepointStatus::InProgress => tokio::time::sleep(POLL).await,
+                        SavepointStatus::InProgress => tokio::time::sleep(poll_delay(started.elapsed())).await,
                     }
                 };
                 let mut out = data.clone();

@@ -91,7 +91,7 @@ impl Engine {
         let intent = json!({ "flink_job_id": job_id, "checkpoint": checkpoint });
         let cluster = placed.cluster.name.clone();
         let out = self
-            .step(ctx, name, intent, |data| async move {
+            .step(ctx, name, intent, |data, _| async move {
                 let state = self.job_state(placed, backend.as_ref(), job_id).await?;
                 if state.as_deref().map(|s| !TERMINAL_STATES.contains(&s)).unwrap_or(false) {
                     backend.cancel(job_id).await.map_err(|source| EngineError::Cluster { cluster, source })?;
