@@ -98,9 +98,19 @@ async fn clusters_register_list_and_reject_bad_input() {
     let (st, body) = call(reqwest::Method::GET, format!("{url}/nope"), None).await;
     assert_error(st, &body, StatusCode::NOT_FOUND, "not_found");
 
-    // TaskManager metrics, read from Flink's metrics.
-    let (st, body) = call(reqwest::Method::GET, format!("{url}/local/metrics"), None).await;
-    assert_eq!(st, StatusCode::OK, "{body}");
+    // TaskManager metrics, read from Flink's metrics. Flink fetches metrics lazily (every 10 s by default), so
+    // on a young cluster the first answers have slots but no figures yet.
+    let started = std::time::Instant::now();
+    let body = loop {
+        let (st, body) = call(reqwest::Method::GET, format!("{url}/local/metrics"), None).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        if body[0]["heap_used_bytes"].is_u64() && body[0]["cpu_load"].is_f64() {
+            break body;
+        }
+        assert!(body[0]["slots_total"].as_u64().unwrap_or(0) >= 1, "{body}");
+        assert!(started.elapsed().as_secs() < 60, "no TaskManager metrics after 60 s: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
     let tm = &body[0];
     assert!(tm["slots_total"].as_u64().unwrap_or(0) >= 1, "{body}");
     assert!(tm["heap_used_bytes"].as_u64().unwrap_or(0) > 0, "{body}");
