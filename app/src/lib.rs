@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The HTML document around the application; used by the server to render every page.
@@ -53,6 +53,12 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=StaticSegment("") view=pages::dashboard::Dashboard ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("jobs") view=pages::jobs::Jobs ssr=SsrMode::Async/>
+                    <Route
+                        path=(StaticSegment("jobs"), ParamSegment("ns"), ParamSegment("job"))
+                        view=pages::job::JobPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

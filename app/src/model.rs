@@ -222,3 +222,120 @@ pub enum Event {
     Operation { operation: Operation },
     Cluster { name: String, reachable: bool },
 }
+
+/// Everything the job page shows, read in one go.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobDetail {
+    pub job: Job,
+    /// Newest first.
+    pub versions: Vec<Version>,
+    /// One per environment the job was deployed to.
+    pub deployments: Vec<Deployment>,
+    /// Every environment (a job can be deployed to any).
+    pub environments: Vec<String>,
+    /// Newest first.
+    pub snapshots: Vec<Snapshot>,
+    /// Newest first.
+    pub operations: Vec<Operation>,
+}
+
+/// One row of the jobs list: a job and its state in each environment it was deployed to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobRow {
+    pub job: Job,
+    pub deployments: Vec<Deployment>,
+}
+
+/// What the deploy form sends, read from the form's text fields by [`DeployForm::from_fields`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeployForm {
+    pub version: Option<i32>,
+    pub restore: Option<String>,
+    pub restore_path: Option<String>,
+    pub allow_non_restored_state: bool,
+    /// Config hotfix; `None` keeps the deployment's current overrides.
+    pub config_overrides: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// One problem in a script, positioned in the whole script (1-based).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SqlProblem {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// The optimized plan of one INSERT or SELECT.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SqlPlan {
+    pub line: u32,
+    pub statement: String,
+    pub plan: String,
+}
+
+/// The answer of a SQL check by the Flink planner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SqlCheck {
+    pub valid: bool,
+    pub errors: Vec<SqlProblem>,
+    /// Not errors: e.g. a connector whose jar Weir does not have (the cluster may).
+    pub warnings: Vec<SqlProblem>,
+    pub plans: Vec<SqlPlan>,
+    /// How many INSERT statements the script has (a job needs at least one).
+    pub inserts: u32,
+    pub elapsed_ms: u64,
+}
+
+impl DeployForm {
+    /// Reads the deploy form: `version` empty means the latest; `overrides` holds one `key = value` per line
+    /// (empty keeps the current overrides, `-` clears them).
+    pub fn from_fields(version: &str, restore: &str, restore_path: &str, overrides: &str) -> Result<Self, String> {
+        let version = match version.trim() {
+            "" => None,
+            v => Some(v.trim_start_matches('v').parse::<i32>().map_err(|_| format!("'{v}' is not a version number"))?),
+        };
+        let config_overrides = match overrides.trim() {
+            "" => None,
+            "-" => Some(serde_json::Map::new()),
+            text => {
+                let mut map = serde_json::Map::new();
+                for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                    let (k, v) = line
+                        .split_once('=')
+                        .or_else(|| line.split_once(':'))
+                        .ok_or_else(|| format!("override line {} is not 'key = value': {line}", i + 1))?;
+                    map.insert(k.trim().to_owned(), serde_json::Value::String(v.trim().to_owned()));
+                }
+                Some(map)
+            }
+        };
+        let restore_path = Some(restore_path.trim().to_owned()).filter(|p| !p.is_empty());
+        Ok(Self {
+            version,
+            restore: Some(restore.trim().to_owned()).filter(|r| !r.is_empty()),
+            restore_path,
+            allow_non_restored_state: false,
+            config_overrides,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeployForm;
+
+    #[test]
+    fn deploy_form_fields() {
+        let f = DeployForm::from_fields("v2", "path", " /sp/1 ", "a = 1\n\nb: x").expect("valid");
+        assert_eq!(f.version, Some(2));
+        assert_eq!(f.restore.as_deref(), Some("path"));
+        assert_eq!(f.restore_path.as_deref(), Some("/sp/1"));
+        let o = f.config_overrides.expect("overrides");
+        assert_eq!(o["a"], "1");
+        assert_eq!(o["b"], "x");
+        assert_eq!(DeployForm::from_fields("", "", "", "").expect("valid").config_overrides, None);
+        assert_eq!(DeployForm::from_fields("", "", "", "-").expect("valid").config_overrides.map(|m| m.len()), Some(0));
+        assert!(DeployForm::from_fields("two", "", "", "").is_err());
+        assert!(DeployForm::from_fields("", "", "", "no separator").is_err());
+    }
+}

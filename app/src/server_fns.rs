@@ -1,8 +1,15 @@
-//! Leptos server functions: thin doors onto the engine (see [`crate::engine_port`]). No logic here.
+//! Leptos server functions: thin doors onto the engine (see [`crate::engine_port`]). No logic here: each one
+//! reads its arguments, calls one engine operation and returns its answer or its error message.
 
 use leptos::prelude::*;
 
-use crate::model::ClusterStatus;
+#[cfg(feature = "ssr")]
+use crate::model::DeployForm;
+use crate::model::{ClusterStatus, Job, JobDetail, JobRow, SqlCheck, Version};
+
+/// Who acts from the UI until accounts exist.
+#[cfg(feature = "ssr")]
+const UI_ACTOR: &str = "web-ui";
 
 #[cfg(feature = "ssr")]
 fn engine() -> Result<crate::engine_port::SharedEngine, ServerFnError> {
@@ -14,4 +21,69 @@ fn engine() -> Result<crate::engine_port::SharedEngine, ServerFnError> {
 #[server(endpoint = "cluster_statuses")]
 pub async fn cluster_statuses() -> Result<Vec<ClusterStatus>, ServerFnError> {
     engine()?.cluster_statuses().await.map_err(ServerFnError::new)
+}
+
+/// The jobs of a namespace with their deployments.
+#[server(endpoint = "job_rows")]
+pub async fn list_job_rows(ns: String) -> Result<Vec<JobRow>, ServerFnError> {
+    engine()?.job_rows(&ns).await.map_err(ServerFnError::new)
+}
+
+/// Everything the job page shows.
+#[server(endpoint = "job_detail")]
+pub async fn get_job_detail(ns: String, job: String) -> Result<JobDetail, ServerFnError> {
+    engine()?.job_detail(&ns, &job).await.map_err(ServerFnError::new)
+}
+
+/// Creates a job; from a plain form post, goes on to the new job's page.
+#[server(endpoint = "create_job")]
+pub async fn create_job(ns: String, name: String, kind: String, description: String) -> Result<Job, ServerFnError> {
+    let job = engine()?.create_job(&ns, &name, &kind, &description).await.map_err(ServerFnError::new)?;
+    leptos_axum::redirect(&format!("/jobs/{}/{}", job.namespace, job.name));
+    Ok(job)
+}
+
+/// Saves the next version of a SQL job.
+#[server(endpoint = "save_version")]
+pub async fn save_version(ns: String, job: String, sql: String, message: String) -> Result<Version, ServerFnError> {
+    engine()?.save_sql_version(&ns, &job, &sql, &message, UI_ACTOR).await.map_err(ServerFnError::new)
+}
+
+/// Checks SQL with the real Flink planner.
+#[server(endpoint = "validate_sql")]
+pub async fn validate_sql(sql: String) -> Result<SqlCheck, ServerFnError> {
+    engine()?.validate_sql(&sql).await.map_err(ServerFnError::new)
+}
+
+/// Deploys a version (the latest when `version` is empty); see [`DeployForm::from_fields`] for the fields.
+#[server(endpoint = "deploy")]
+pub async fn deploy(
+    ns: String,
+    job: String,
+    env: String,
+    version: String,
+    restore: String,
+    restore_path: String,
+    overrides: String,
+) -> Result<i64, ServerFnError> {
+    let form = DeployForm::from_fields(&version, &restore, &restore_path, &overrides).map_err(ServerFnError::new)?;
+    engine()?.deploy(&ns, &job, &env, form, UI_ACTOR).await.map_err(ServerFnError::new)
+}
+
+/// Stops with a savepoint (`savepoint` true) or cancels.
+#[server(endpoint = "stop")]
+pub async fn stop(ns: String, job: String, env: String, savepoint: bool) -> Result<i64, ServerFnError> {
+    engine()?.stop(&ns, &job, &env, savepoint, UI_ACTOR).await.map_err(ServerFnError::new)
+}
+
+/// Takes a savepoint while the job runs.
+#[server(endpoint = "savepoint")]
+pub async fn savepoint(ns: String, job: String, env: String) -> Result<i64, ServerFnError> {
+    engine()?.savepoint(&ns, &job, &env, UI_ACTOR).await.map_err(ServerFnError::new)
+}
+
+/// Rolls back to a version, keeping current state (`latest-savepoint`) or with that version's snapshot.
+#[server(endpoint = "rollback")]
+pub async fn rollback(ns: String, job: String, env: String, version: i32, restore: String) -> Result<i64, ServerFnError> {
+    engine()?.rollback(&ns, &job, &env, version, &restore, UI_ACTOR).await.map_err(ServerFnError::new)
 }

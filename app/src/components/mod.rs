@@ -1,10 +1,28 @@
 //! UI pieces shared by several pages.
 
 mod cluster_card;
+pub mod live;
 mod top_bar;
 
 pub use cluster_card::ClusterCard;
 pub use top_bar::TopBar;
+
+/// A Flink or Weir state as a coloured badge.
+#[component]
+pub fn StateBadge(state: String) -> impl IntoView {
+    let class = match state.as_str() {
+        "RUNNING" | "FINISHED" | "succeeded" => "badge ok",
+        "FAILED" | "FAILING" | "LOST" | "UNREACHABLE" | "failed" => "badge bad",
+        "RESTARTING" | "CANCELLING" | "CREATED" | "INITIALIZING" | "running" | "queued" => "badge warn",
+        _ => "badge",
+    };
+    view! { <span class=class data-test="state">{state}</span> }
+}
+
+/// A time as `YYYY-MM-DD HH:MM:SS` (UTC), the same on the server and in the browser.
+pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
 
 use leptos::prelude::*;
 

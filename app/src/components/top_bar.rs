@@ -10,6 +10,7 @@ pub fn TopBar() -> impl IntoView {
             <span class="tagline">"Flink jobs, versioned and stateful"</span>
             <span class="spacer"></span>
             <a href="/">"Dashboard"</a>
+            <a href="/jobs">"Jobs"</a>
             <a href="/api/v1/health">"Health"</a>
         </nav>
     }

@@ -2,7 +2,7 @@
 //! This module only reads; changes go through [`super::operations`] and [`super::reconciler`].
 
 use serde_json::{Map, Value};
-use weir_app::model::{Deployment, Operation, OperationStep, Snapshot};
+use weir_app::model::{Deployment, JobDetail, JobRow, Operation, OperationStep, Snapshot};
 
 use super::{Engine, EngineError};
 use crate::store::entities::{cluster, deployment, environment, job, namespace, operation};
@@ -102,6 +102,28 @@ impl Engine {
     pub async fn get_deployment(&self, ns: &str, job: &str, env: &str) -> Result<Deployment, EngineError> {
         let placed = self.place(ns, job, env).await?;
         self.deployment_view(&placed).await
+    }
+
+    /// The job page's data: the job, its versions, deployments, snapshots and history, and the environments.
+    pub async fn job_detail(&self, ns: &str, job: &str) -> Result<JobDetail, EngineError> {
+        Ok(JobDetail {
+            job: self.get_job(ns, job).await?,
+            versions: self.list_versions(ns, job).await?,
+            deployments: self.list_deployments(ns, job).await?,
+            environments: self.list_environments().await?.into_iter().map(|e| e.name).collect(),
+            snapshots: self.list_snapshots(ns, job).await?,
+            operations: self.list_operations(ns, job).await?,
+        })
+    }
+
+    /// The jobs list: each job with its deployments.
+    pub async fn job_rows(&self, ns: &str) -> Result<Vec<JobRow>, EngineError> {
+        let mut rows = Vec::new();
+        for job in self.list_jobs(ns).await? {
+            let deployments = self.list_deployments(ns, &job.name).await?;
+            rows.push(JobRow { job, deployments });
+        }
+        Ok(rows)
     }
 
     pub async fn list_snapshots(&self, ns: &str, job: &str) -> Result<Vec<Snapshot>, EngineError> {

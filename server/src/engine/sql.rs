@@ -7,7 +7,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+pub use weir_app::model::{SqlCheck, SqlPlan, SqlProblem};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Mutex;
@@ -23,35 +24,6 @@ pub struct ValidatorSetup {
     pub java: PathBuf,
     pub runner_jar: PathBuf,
     pub flink_lib: PathBuf,
-}
-
-/// One problem in a script, positioned in the whole script (1-based).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SqlProblem {
-    pub line: u32,
-    pub column: u32,
-    pub message: String,
-}
-
-/// The optimized plan of one INSERT or SELECT.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SqlPlan {
-    pub line: u32,
-    pub statement: String,
-    pub plan: String,
-}
-
-/// The answer of `POST /api/v1/sql/validate`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SqlCheck {
-    pub valid: bool,
-    pub errors: Vec<SqlProblem>,
-    /// Not errors: e.g. a connector whose jar Weir does not have (the cluster may).
-    pub warnings: Vec<SqlProblem>,
-    pub plans: Vec<SqlPlan>,
-    /// How many INSERT statements the script has (a job needs at least one).
-    pub inserts: u32,
-    pub elapsed_ms: u64,
 }
 
 #[derive(Deserialize)]

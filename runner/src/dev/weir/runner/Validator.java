@@ -122,14 +122,30 @@ public final class Validator {
         return "{\"line\":" + st.line + ",\"statement\":" + Json.str(st.head(3)) + ",\"plan\":" + Json.str(plan) + "}";
     }
 
-    /** The outer message and the root cause's, without stack traces. */
+    private static final Pattern STATEMENT_RANGE =
+            Pattern.compile("From line \\d+, column \\d+ to line \\d+, column \\d+: ");
+
+    /**
+     * The outer message and the root cause's, without stack traces, repeated sentences, or the planner's
+     * statement-relative "From line .. to line ..:" (the answer carries the position in the whole script).
+     */
     static String describe(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
         String outer = String.valueOf(t.getMessage()).trim();
         String inner = String.valueOf(root.getMessage()).trim();
-        if (root == t || outer.contains(inner)) return firstLines(outer);
-        return firstLines(outer) + " Cause: " + firstLines(inner);
+        String text = (root == t || outer.contains(inner)) ? firstLines(outer) : firstLines(outer) + " Cause: " + firstLines(inner);
+        text = STATEMENT_RANGE.matcher(text).replaceAll("");
+        StringBuilder out = new StringBuilder();
+        String previous = null;
+        for (String sentence : text.split("(?<=\\.) ")) {
+            if (!sentence.equals(previous)) {
+                if (out.length() > 0) out.append(' ');
+                out.append(sentence);
+            }
+            previous = sentence;
+        }
+        return out.toString();
     }
 
     private static String firstLines(String s) {

@@ -1,0 +1,422 @@
+//! `/jobs/{ns}/{job}`: one job. A header with the state in each environment and the actions (Deploy, Stop with
+//! savepoint, Savepoint now, Cancel), the running operation's progress, and tabs: Editor (SQL jobs), Versions
+//! (with Rollback), Snapshots, History. Every action is a form that works before WASM has loaded; once
+//! hydrated, the page refreshes itself from the engine's event stream.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::jobs::clean;
+use crate::components::live::live_ticks;
+use crate::components::{when, ErrorBox, StateBadge};
+use crate::model::{Deployment, JobDetail, Operation};
+use crate::server_fns::{get_job_detail, validate_sql, Deploy, Rollback, SaveVersion, Savepoint, Stop};
+
+/// The page's actions, shared by its parts.
+#[derive(Clone, Copy)]
+struct Actions {
+    deploy: ServerAction<Deploy>,
+    stop: ServerAction<Stop>,
+    savepoint: ServerAction<Savepoint>,
+    rollback: ServerAction<Rollback>,
+    save: ServerAction<SaveVersion>,
+}
+
+#[component]
+pub fn JobPage() -> impl IntoView {
+    let params = use_params_map();
+    let ns = Signal::derive(move || params.read().get("ns").unwrap_or_default());
+    let job = Signal::derive(move || params.read().get("job").unwrap_or_default());
+    let actions = Actions {
+        deploy: ServerAction::new(),
+        stop: ServerAction::new(),
+        savepoint: ServerAction::new(),
+        rollback: ServerAction::new(),
+        save: ServerAction::new(),
+    };
+    let ticks = live_ticks(job);
+    let detail = Resource::new(
+        move || {
+            let versions = (
+                actions.deploy.version().get(),
+                actions.stop.version().get(),
+                actions.savepoint.version().get(),
+                actions.rollback.version().get(),
+                actions.save.version().get(),
+            );
+            (ns.get(), job.get(), ticks.get(), versions)
+        },
+        |(ns, job, _, _)| get_job_detail(ns, job),
+    );
+
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the job…"</p> }>
+            {move || {
+                detail
+                    .get()
+                    .map(|result| match result {
+                        Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                        Ok(d) => view! { <JobView detail=d actions=actions/> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
+    let query = use_query_map();
+    let tab = move || query.read().get("tab").unwrap_or_else(|| "versions".into());
+    let job = detail.job.clone();
+    let is_sql = job.kind == "sql";
+    let running_op = detail.operations.first().cloned().filter(|o| o.status == "running" || o.status == "queued");
+    let last_op = detail.operations.first().cloned();
+    let envs = detail
+        .environments
+        .iter()
+        .map(|env| {
+            let dep = detail.deployments.iter().find(|d| &d.environment == env).cloned();
+            view! { <EnvironmentCard detail=detail.clone() env=env.clone() deployment=dep actions=actions/> }
+        })
+        .collect_view();
+    let errors = move || {
+        let msg = [
+            actions.deploy.value().get().and_then(|r| r.err()),
+            actions.stop.value().get().and_then(|r| r.err()),
+            actions.savepoint.value().get().and_then(|r| r.err()),
+            actions.rollback.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next();
+        msg.map(|e| view! { <ErrorBox message=clean(e.to_string())/> })
+    };
+    let tab_link = move |name: &'static str, label: &'static str| {
+        view! {
+            <a href=format!("?tab={name}") class=move || if tab() == name { "tab active" } else { "tab" } data-test=format!("tab-{name}")>
+                {label}
+            </a>
+        }
+    };
+    let detail_for_tabs = detail.clone();
+    view! {
+        <header class="page-head">
+            <div>
+                <h1 data-test="job-title">{job.name.clone()}</h1>
+                <p class="muted small">
+                    {job.kind.to_uppercase()} " job in " {job.namespace.clone()} " · " {job.latest_version} " version(s)"
+                    {(!job.description.is_empty()).then(|| format!(" · {}", job.description))}
+                </p>
+            </div>
+        </header>
+        {errors}
+        <section class="env-grid">{envs}</section>
+        {running_op.or(last_op).map(|op| view! { <OperationCard op=op/> })}
+        <nav class="tabs">
+            {is_sql.then(|| tab_link("editor", "Editor"))}
+            {tab_link("versions", "Versions")}
+            {tab_link("snapshots", "Snapshots")}
+            {tab_link("history", "History")}
+        </nav>
+        {move || {
+            let d = detail_for_tabs.clone();
+            match tab().as_str() {
+                "editor" if is_sql => view! { <EditorTab detail=d actions=actions/> }.into_any(),
+                "snapshots" => view! { <SnapshotsTab detail=d/> }.into_any(),
+                "history" => view! { <HistoryTab detail=d/> }.into_any(),
+                _ => view! { <VersionsTab detail=d actions=actions/> }.into_any(),
+            }
+        }}
+    }
+}
+
+/// Hidden fields naming the deployment an action is for.
+#[component]
+fn Target(ns: String, job: String, env: String) -> impl IntoView {
+    view! {
+        <input type="hidden" name="ns" value=ns/>
+        <input type="hidden" name="job" value=job/>
+        <input type="hidden" name="env" value=env/>
+    }
+}
+
+#[component]
+fn EnvironmentCard(detail: JobDetail, env: String, deployment: Option<Deployment>, actions: Actions) -> impl IntoView {
+    let ns = detail.job.namespace.clone();
+    let job = detail.job.name.clone();
+    let state = deployment.as_ref().map(|d| d.observed_state.clone()).unwrap_or_else(|| "NONE".into());
+    let alive = matches!(state.as_str(), "RUNNING" | "RESTARTING" | "CREATED" | "INITIALIZING" | "FAILING");
+    let version = deployment.as_ref().and_then(|d| d.version);
+    let busy = deployment.as_ref().and_then(|d| d.active_operation).is_some();
+    let versions = detail.versions.iter().map(|v| v.number).collect::<Vec<_>>();
+    let env_name = env.clone();
+    let target = StoredValue::new((ns, job, env));
+    let t = move || target.with_value(|(n, j, e)| view! { <Target ns=n.clone() job=j.clone() env=e.clone()/> });
+    view! {
+        <article class="card env-card" data-env=env_name.clone()>
+            <header class="card-head">
+                <h2>{env_name.clone()}</h2>
+                <StateBadge state=state.clone()/>
+            </header>
+            <p class="muted small">
+                {match version {
+                    Some(v) => format!("version {v}"),
+                    None => "never deployed".to_string(),
+                }}
+                {deployment.as_ref().and_then(|d| d.flink_job_id.clone()).map(|id| format!(" · Flink job {id}"))}
+                {deployment.as_ref().map(|d| format!(" · desired {}", d.desired_state))}
+            </p>
+            <div class="actions">
+                {alive.then(|| view! {
+                    <ActionForm action=actions.stop attr:class="one-click">
+                        {t()}
+                        <input type="hidden" name="savepoint" value="true"/>
+                        <button class="button primary" type="submit" disabled=busy data-test="stop-savepoint">"Stop with savepoint"</button>
+                    </ActionForm>
+                    <ActionForm action=actions.savepoint attr:class="one-click">
+                        {t()}
+                        <button class="button" type="submit" disabled=busy data-test="savepoint-now">"Savepoint now"</button>
+                    </ActionForm>
+                })}
+                <details class="dialog">
+                    <summary class="button" data-test="deploy-open">"Deploy…"</summary>
+                    <ActionForm action=actions.deploy attr:class="stack-form" attr:data-test="deploy-form">
+                        {t()}
+                        <label>
+                            "Version"
+                            <select name="version">
+                                <option value="">"latest"</option>
+                                {versions.iter().map(|n| view! { <option value=n.to_string()>{format!("v{n}")}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <label>
+                            "Restore"
+                            <select name="restore" data-test="deploy-restore">
+                                <option value="latest-savepoint">"latest savepoint (keep state)"</option>
+                                <option value="latest-checkpoint">"latest checkpoint"</option>
+                                <option value="none">"none (fresh state)"</option>
+                                <option value="path">"from a path…"</option>
+                            </select>
+                        </label>
+                        <label>"Savepoint or checkpoint path" <input name="restore_path" placeholder="file:/…/savepoint-…"/></label>
+                        <label>
+                            "Config hotfix (key = value per line; empty keeps, - clears)"
+                            <textarea name="overrides" rows="3" placeholder="taskmanager.memory.process.size = 2g"></textarea>
+                        </label>
+                        <button class="button primary" type="submit" disabled=busy data-test="deploy-submit">"Deploy"</button>
+                    </ActionForm>
+                </details>
+                {alive.then(|| view! {
+                    <details class="dialog">
+                        <summary class="button danger">"Cancel…"</summary>
+                        <ActionForm action=actions.stop attr:class="stack-form">
+                            {t()}
+                            <input type="hidden" name="savepoint" value="false"/>
+                            <p class="error-text">"Cancelling stops the job without a savepoint: state since its last checkpoint is lost."</p>
+                            <label><input type="checkbox" required/> " I understand"</label>
+                            <button class="button danger" type="submit" disabled=busy>"Cancel the job"</button>
+                        </ActionForm>
+                    </details>
+                })}
+            </div>
+        </article>
+    }
+}
+
+/// The latest operation with its steps; live while it runs.
+#[component]
+fn OperationCard(op: Operation) -> impl IntoView {
+    let steps = op
+        .steps
+        .iter()
+        .map(|s| {
+            let detail = ["location", "path", "flink_job_id", "error", "reason"]
+                .iter()
+                .filter_map(|k| s.data.get(*k).and_then(|v| v.as_str()).map(|v| format!("{k}: {v}")))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            view! {
+                <li data-step=s.name.clone()>
+                    <StateBadge state=s.status.clone()/> " " <strong>{s.name.clone()}</strong>
+                    <span class="muted small step-detail">{detail}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card operation" data-test="operation" data-status=op.status.clone() data-kind=op.kind.clone()>
+            <header class="card-head">
+                <h2>{format!("{} in {} (operation {})", op.kind, op.environment, op.id)}</h2>
+                <StateBadge state=op.status.clone()/>
+            </header>
+            <ol class="steps">{steps}</ol>
+            {op.error.clone().map(|e| view! { <p class="error-text" data-test="operation-error">{e}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
+    let latest_sql = detail.versions.first().and_then(|v| v.sql.clone()).unwrap_or_default();
+    let ns = detail.job.namespace.clone();
+    let job = detail.job.name.clone();
+    let sql_ref = NodeRef::<leptos::html::Textarea>::new();
+    let validate = Action::new(|sql: &String| validate_sql(sql.clone()));
+    let on_validate = move |_| {
+        if let Some(el) = sql_ref.get() {
+            validate.dispatch(el.value());
+        }
+    };
+    let check = move || {
+        validate.value().get().map(|r| match r {
+            Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+            Ok(c) => {
+                let errors = c
+                    .errors
+                    .iter()
+                    .map(|e| view! { <li class="error-text" data-test="sql-error" data-line=e.line.to_string()>{format!("line {}, column {}: {}", e.line, e.column, e.message)}</li> })
+                    .collect_view();
+                let warnings = c
+                    .warnings
+                    .iter()
+                    .map(|e| view! { <li class="muted">{format!("line {}: {}", e.line, e.message)}</li> })
+                    .collect_view();
+                let plans = c.plans.iter().map(|p| view! { <details><summary>{format!("Plan of line {}: {}", p.line, p.statement)}</summary><pre>{p.plan.clone()}</pre></details> }).collect_view();
+                view! {
+                    <div class="check" data-test="check" data-valid=c.valid.to_string()>
+                        <p>{if c.valid { "Valid" } else { "Invalid" }} {format!(" · checked by the Flink planner in {} ms", c.elapsed_ms)}</p>
+                        <ul>{errors}{warnings}</ul>
+                        {plans}
+                    </div>
+                }
+                    .into_any()
+            }
+        })
+    };
+    let saved = move || {
+        actions.save.value().get().map(|r| match r {
+            Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+            Ok(v) => view! { <p class="ok-text" data-test="saved">{format!("Saved version {}", v.number)}</p> }.into_any(),
+        })
+    };
+    view! {
+        <section class="card">
+            <ActionForm action=actions.save attr:class="stack-form" attr:data-test="editor-form">
+                <input type="hidden" name="ns" value=ns/>
+                <input type="hidden" name="job" value=job/>
+                <textarea name="sql" rows="16" class="sql" spellcheck="false" node_ref=sql_ref data-test="sql">{latest_sql}</textarea>
+                <div class="inline-form">
+                    <label class="grow">"Message" <input name="message" placeholder="What changed" data-test="message"/></label>
+                    <button class="button" type="button" on:click=on_validate data-test="validate">"Validate"</button>
+                    <button class="button primary" type="submit" data-test="save">"Save version"</button>
+                </div>
+            </ActionForm>
+            {saved}
+            {check}
+        </section>
+    }
+}
+
+#[component]
+fn VersionsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
+    let ns = detail.job.namespace.clone();
+    let job = detail.job.name.clone();
+    let deployed: Vec<String> = detail.deployments.iter().filter(|d| d.version.is_some()).map(|d| d.environment.clone()).collect();
+    let mut rows = Vec::new();
+    for v in detail.versions.iter().cloned() {
+        let (ns, job) = (ns.clone(), job.clone());
+        let number = v.number;
+        let running_here = detail.deployments.iter().any(|d| d.version == Some(number));
+        let rollback = (!deployed.is_empty() && !running_here).then(|| {
+            let envs = deployed.iter().map(|e| view! { <option value=e.clone()>{e.clone()}</option> }).collect_view();
+            view! {
+                <details class="dialog">
+                    <summary class="button" data-test="rollback-open">"Rollback…"</summary>
+                    <ActionForm action=actions.rollback attr:class="stack-form" attr:data-test="rollback-form">
+                        <input type="hidden" name="ns" value=ns.clone()/>
+                        <input type="hidden" name="job" value=job.clone()/>
+                        <input type="hidden" name="version" value=number.to_string()/>
+                        <label>"Environment" <select name="env">{envs}</select></label>
+                        <label>
+                            "State"
+                            <select name="restore" data-test="rollback-restore">
+                                <option value="latest-savepoint">"keep current state"</option>
+                                <option value="version-snapshot">{format!("v{number}'s own snapshot")}</option>
+                            </select>
+                        </label>
+                        <button class="button primary" type="submit" data-test="rollback-submit">{format!("Roll back to v{number}")}</button>
+                    </ActionForm>
+                </details>
+            }
+        });
+        rows.push(view! {
+            <tr data-version=number.to_string()>
+                <td>{format!("v{number}")}</td>
+                <td>{v.author}</td>
+                <td>{when(v.created_at)}</td>
+                <td>{v.message}</td>
+                <td>{v.mode}</td>
+                <td>{rollback}</td>
+            </tr>
+        });
+    }
+    view! {
+        <table class="table" data-test="versions">
+            <thead><tr><th>"Version"</th><th>"Author"</th><th>"Saved"</th><th>"Message"</th><th>"Mode"</th><th></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+#[component]
+fn SnapshotsTab(detail: JobDetail) -> impl IntoView {
+    let rows = detail
+        .snapshots
+        .iter()
+        .map(|s| view! {
+            <tr>
+                <td>{s.kind.clone()}</td>
+                <td>{s.origin.clone()}</td>
+                <td>{s.environment.clone()}</td>
+                <td>{format!("v{}", s.version)}</td>
+                <td>{when(s.created_at)}</td>
+                <td><code class="path">{s.path.clone()}</code></td>
+            </tr>
+        })
+        .collect_view();
+    view! {
+        <table class="table" data-test="snapshots">
+            <thead><tr><th>"Kind"</th><th>"Origin"</th><th>"Environment"</th><th>"Version"</th><th>"Taken"</th><th>"Path"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+#[component]
+fn HistoryTab(detail: JobDetail) -> impl IntoView {
+    let rows = detail
+        .operations
+        .iter()
+        .map(|o| {
+            let steps = o.steps.iter().map(|s| format!("{} ({})", s.name, s.status)).collect::<Vec<_>>().join(" → ");
+            view! {
+                <tr>
+                    <td>{o.id}</td>
+                    <td>{o.kind.clone()}</td>
+                    <td>{o.environment.clone()}</td>
+                    <td>{o.requested_by.clone()}</td>
+                    <td>{when(o.created_at)}</td>
+                    <td><StateBadge state=o.status.clone()/></td>
+                    <td class="small"><code>{o.params.to_string()}</code><br/>{steps}{o.error.clone().map(|e| format!(" — {e}"))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table" data-test="history">
+            <thead><tr><th>"#"</th><th>"Operation"</th><th>"Environment"</th><th>"By"</th><th>"When"</th><th>"Status"</th><th>"Parameters and steps"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,117 @@
+//! `/jobs`: every job of the namespace with its state per environment, filters, and the form to create one.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::components::{ErrorBox, StateBadge};
+use crate::server_fns::{list_job_rows, CreateJob};
+
+const NAMESPACE: &str = "default";
+
+#[component]
+pub fn Jobs() -> impl IntoView {
+    let create = ServerAction::<CreateJob>::new();
+    let rows = Resource::new(move || create.version().get(), |_| list_job_rows(NAMESPACE.to_string()));
+    let (search, set_search) = signal(String::new());
+    let (kind, set_kind) = signal(String::new());
+
+    view! {
+        <header class="page-head">
+            <h1>"Jobs"</h1>
+            <div class="filters">
+                <input
+                    type="search"
+                    placeholder="Search by name"
+                    data-test="search"
+                    on:input=move |ev| set_search.set(event_target_value(&ev))
+                />
+                <select data-test="kind-filter" on:change=move |ev| set_kind.set(event_target_value(&ev))>
+                    <option value="">"All kinds"</option>
+                    <option value="sql">"SQL"</option>
+                    <option value="jar">"JAR"</option>
+                </select>
+            </div>
+        </header>
+        <section class="card">
+            <h2>"New job"</h2>
+            <ActionForm action=create attr:class="inline-form" attr:data-test="create-job">
+                <input type="hidden" name="ns" value=NAMESPACE/>
+                <label>"Name" <input name="name" required placeholder="orders-enrichment" data-test="job-name"/></label>
+                <label>
+                    "Kind"
+                    <select name="kind" data-test="job-kind">
+                        <option value="sql">"Flink SQL"</option>
+                        <option value="jar">"JAR"</option>
+                    </select>
+                </label>
+                <label class="grow">"Description" <input name="description" placeholder="What it does"/></label>
+                <button class="button primary" type="submit">"Create"</button>
+            </ActionForm>
+            {move || {
+                create
+                    .value()
+                    .get()
+                    .and_then(|r| r.err())
+                    .map(|e| view! { <ErrorBox message=clean(e.to_string())/> })
+            }}
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
+            {move || {
+                rows.get()
+                    .map(|result| match result {
+                        Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                        Ok(list) => {
+                            let list = list.clone();
+                            view! {
+                                <table class="table" data-test="jobs">
+                                    <thead>
+                                        <tr><th>"Job"</th><th>"Kind"</th><th>"Versions"</th><th>"Environments"</th></tr>
+                                    </thead>
+                                    <tbody>
+                                        {move || {
+                                            let q = search.get().to_lowercase();
+                                            let k = kind.get();
+                                            list.iter()
+                                                .filter(|r| q.is_empty() || r.job.name.contains(&q))
+                                                .filter(|r| k.is_empty() || r.job.kind == k)
+                                                .map(|r| {
+                                                    let href = format!("/jobs/{}/{}", r.job.namespace, r.job.name);
+                                                    let envs = r
+                                                        .deployments
+                                                        .iter()
+                                                        .map(|d| view! {
+                                                            <span class="env-state">
+                                                                {d.environment.clone()} " " <StateBadge state=d.observed_state.clone()/>
+                                                            </span>
+                                                        })
+                                                        .collect_view();
+                                                    view! {
+                                                        <tr data-job=r.job.name.clone()>
+                                                            <td><a href=href>{r.job.name.clone()}</a></td>
+                                                            <td>{r.job.kind.to_uppercase()}</td>
+                                                            <td>{r.job.latest_version}</td>
+                                                            <td>{envs}</td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()
+                                        }}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// A server function's error without the framework's prefix.
+pub fn clean(message: String) -> String {
+    message
+        .strip_prefix("error running server function: ")
+        .or_else(|| message.strip_prefix("ServerFnError: "))
+        .unwrap_or(&message)
+        .to_owned()
+}

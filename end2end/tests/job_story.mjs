@@ -1,0 +1,125 @@
+// One story in a real browser, against the real Flink: create a SQL job, see a validation error at the right
+// line, fix it, save v1, deploy to dev and see RUNNING, stop with savepoint and see the savepoint path, save v2,
+// deploy it restoring state, roll back to v1 and see it RUNNING again; the dashboard shows slots in use.
+import { assert, equal } from '../lib/assert.mjs';
+
+const BROKEN = `CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20',
+  'fields.k.min' = '1', 'fields.k.max' = '10');
+CREATE TABLE snk (k INT, c BIGINT, tag STRING) WITH ('connector' = 'blackhole');
+INSERT INTO snk SELECT k, COUNT(*), 'v1' FROM src GROUP BY kk;`;
+const V1 = BROKEN.replace('GROUP BY kk', 'GROUP BY k');
+const V2 = V1.replace("'v1'", "'v2'");
+
+/** Opens the environment's Deploy dialog (unless open) and submits it with its defaults. */
+async function deploy(page, env) {
+  const dialog = page.locator(`[data-env="${env}"] details:has([data-test="deploy-submit"])`);
+  if (!(await dialog.evaluate((d) => d.open))) {
+    await dialog.locator('[data-test="deploy-open"]').click();
+  }
+  await dialog.locator('[data-test="deploy-submit"]').click();
+}
+
+async function waitState(page, env, want, timeout = 90_000) {
+  await page.waitForFunction(
+    ([env, want]) => document.querySelector(`[data-env="${env}"] [data-test="state"]`)?.textContent === want,
+    [env, want],
+    { timeout },
+  );
+}
+
+/** Waits until the page shows the newest operation, of this kind, ended with `status`. */
+async function waitOperation(page, kind, status = 'succeeded', timeout = 120_000) {
+  await page.waitForFunction(
+    ([kind, status]) => {
+      const op = document.querySelector('[data-test="operation"]');
+      return op?.dataset.kind === kind && op?.dataset.status === status;
+    },
+    [kind, status],
+    { timeout },
+  );
+}
+
+export const tests = {
+  async 'a SQL job from editor to rollback, live'(t) {
+    const page = await t.newPage();
+    await page.goto(`${t.base}/jobs`);
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+    await t.screenshot(page, 'jobs-empty');
+    await page.fill('[data-test="job-name"]', 'story');
+    await page.click('[data-test="create-job"] button[type="submit"]');
+    await page.waitForURL('**/jobs/default/story');
+
+    // Editor: a broken statement shows the planner's error at its line.
+    await page.click('[data-test="tab-editor"]');
+    await page.waitForSelector('[data-test="sql"]');
+    await page.fill('[data-test="sql"]', BROKEN);
+    await page.click('[data-test="validate"]');
+    const err = page.locator('[data-test="sql-error"]').first();
+    await err.waitFor({ timeout: 60_000 });
+    equal(await err.getAttribute('data-line'), '4', 'the error is on line 4');
+    assert((await err.innerText()).includes('kk'), 'the message names the unknown column');
+    await t.screenshot(page, 'editor-error');
+
+    // Fixed: valid, with a plan; save v1.
+    await page.fill('[data-test="sql"]', V1);
+    await page.click('[data-test="validate"]');
+    await page.waitForSelector('[data-test="check"][data-valid="true"]', { timeout: 30_000 });
+    await page.fill('[data-test="message"]', 'first version');
+    await page.click('[data-test="save"]');
+    await page.waitForSelector('[data-test="saved"]', { timeout: 30_000 });
+    equal(await page.locator('[data-test="saved"]').innerText(), 'Saved version 1', 'saved');
+
+    // Deploy v1 to dev: RUNNING arrives live.
+    await deploy(page, 'dev');
+    await waitOperation(page, 'deploy');
+    await waitState(page, 'dev', 'RUNNING');
+    await t.screenshot(page, 'job-running');
+
+    // Stop with savepoint: one click; the savepoint path appears.
+    await page.click('[data-env="dev"] [data-test="stop-savepoint"]');
+    await waitOperation(page, 'stop');
+    const spStep = page.locator('[data-test="operation"] [data-step="stop-with-savepoint"]');
+    assert((await spStep.innerText()).includes('savepoint-'), 'the savepoint path is shown');
+    await waitState(page, 'dev', 'FINISHED');
+    await t.screenshot(page, 'job-stopped');
+
+    // v2, deployed restoring state.
+    await page.click('[data-test="tab-editor"]');
+    await page.fill('[data-test="sql"]', V2);
+    await page.fill('[data-test="message"]', 'second version');
+    await page.click('[data-test="save"]');
+    await page.waitForFunction(() => document.querySelector('[data-test="saved"]')?.textContent === 'Saved version 2', null, { timeout: 30_000 });
+    await deploy(page, 'dev');
+    await waitOperation(page, 'deploy');
+    await waitState(page, 'dev', 'RUNNING');
+    const chosen = await page.locator('[data-test="operation"] [data-step="choose-restore"]').innerText();
+    assert(chosen.includes('savepoint-'), `v2 restores from the savepoint: ${chosen}`);
+
+    // Rollback to v1, keeping state.
+    await page.click('[data-test="tab-versions"]');
+    const v1 = page.locator('[data-version="1"]');
+    if (!(await v1.locator('details').evaluate((d) => d.open))) {
+      await v1.locator('[data-test="rollback-open"]').click();
+    }
+    await v1.locator('[data-test="rollback-submit"]').click();
+    await waitOperation(page, 'rollback');
+    await waitState(page, 'dev', 'RUNNING');
+    assert((await page.locator('[data-env="dev"]').innerText()).includes('version 1'), 'v1 runs again');
+    await t.screenshot(page, 'job-rolled-back');
+
+    await page.click('[data-test="tab-history"]');
+    await page.waitForSelector('[data-test="history"]');
+    equal(await page.locator('[data-test="history"] tbody tr').count(), 4, 'four operations in the history');
+    await t.screenshot(page, 'job-history');
+    await page.click('[data-test="tab-snapshots"]');
+    await t.screenshot(page, 'job-snapshots');
+
+    // The dashboard shows the cluster's slots in use.
+    await page.goto(`${t.base}/`);
+    const slots = await page.locator('[data-cluster="local"] [data-test="slots"]').innerText();
+    assert(!slots.startsWith('0 used'), `slots in use: ${slots}`);
+    await t.screenshot(page, 'dashboard-with-job');
+    page.assertNoErrors();
+    await page.closeAll();
+  },
+};
