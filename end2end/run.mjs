@@ -88,8 +88,10 @@ function context(browser) {
       const errors = [];
       page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
       page.on('console', (m) => { if (m.type() === 'error') errors.push(`console error: ${m.text()}`); });
-      page.assertNoErrors = () => {
-        if (errors.length) throw new Error(`the browser reported errors:\n  ${errors.join('\n  ')}`);
+      /** Fails on any browser error except those matching `expected` (e.g. the 400 of a refused form). */
+      page.assertNoErrors = (expected = []) => {
+        const unexpected = errors.filter((e) => !expected.some((re) => re.test(e)));
+        if (unexpected.length) throw new Error(`the browser reported errors:\n  ${unexpected.join('\n  ')}`);
       };
       page.closeAll = () => ctx.close();
       return page;

@@ -6,29 +6,55 @@
 
 use std::sync::Arc;
 
-use crate::model::{ClusterStatus, DeployForm, Environment, Job, JobDetail, JobRow, SqlCheck, Version};
+use crate::model::{
+    Cluster, ClusterStatus, Dashboard, DeployForm, Environment, Job, JobDetail, JobRow, SqlCheck, Version,
+    VersionDiff,
+};
 
-/// Errors are the engine's messages, shown to the user as they are.
+/// An engine error as the UI gets it: the message shown to the user, and the HTTP status the server function
+/// answers with (the same mapping as the REST API: 4xx for bad input, 5xx for failures).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UiError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 #[async_trait::async_trait]
 pub trait EnginePort: Send + Sync + 'static {
     /// Every registered cluster with its live status (each cluster is asked once, concurrently).
-    async fn cluster_statuses(&self) -> Result<Vec<ClusterStatus>, String>;
+    async fn cluster_statuses(&self) -> Result<Vec<ClusterStatus>, UiError>;
+    /// The dashboard: cluster resources, deployments per environment, what needs attention.
+    async fn dashboard(&self) -> Result<Dashboard, UiError>;
     /// Every environment.
-    async fn environments(&self) -> Result<Vec<Environment>, String>;
+    async fn environments(&self) -> Result<Vec<Environment>, UiError>;
+    async fn register_cluster(&self, name: &str, kind: &str, rest_url: &str) -> Result<Cluster, UiError>;
+    async fn create_environment(
+        &self,
+        name: &str,
+        cluster: &str,
+        flink_config: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Environment, UiError>;
     /// The jobs of a namespace with their deployments.
-    async fn job_rows(&self, ns: &str) -> Result<Vec<JobRow>, String>;
+    async fn job_rows(&self, ns: &str) -> Result<Vec<JobRow>, UiError>;
     /// Everything the job page shows.
-    async fn job_detail(&self, ns: &str, job: &str) -> Result<JobDetail, String>;
-    async fn create_job(&self, ns: &str, name: &str, kind: &str, description: &str) -> Result<Job, String>;
+    async fn job_detail(&self, ns: &str, job: &str) -> Result<JobDetail, UiError>;
+    async fn version_diff(&self, ns: &str, job: &str, a: i32, b: i32) -> Result<VersionDiff, UiError>;
+    async fn create_job(&self, ns: &str, name: &str, kind: &str, description: &str) -> Result<Job, UiError>;
     /// Saves the next version of a SQL job (checked by the planner).
-    async fn save_sql_version(&self, ns: &str, job: &str, sql: &str, message: &str, by: &str) -> Result<Version, String>;
-    async fn validate_sql(&self, sql: &str) -> Result<SqlCheck, String>;
+    async fn save_sql_version(&self, ns: &str, job: &str, sql: &str, message: &str, by: &str) -> Result<Version, UiError>;
+    async fn validate_sql(&self, sql: &str) -> Result<SqlCheck, UiError>;
     /// The actions: each returns the id of the operation started.
-    async fn deploy(&self, ns: &str, job: &str, env: &str, form: DeployForm, by: &str) -> Result<i64, String>;
-    async fn stop(&self, ns: &str, job: &str, env: &str, savepoint: bool, by: &str) -> Result<i64, String>;
-    async fn savepoint(&self, ns: &str, job: &str, env: &str, by: &str) -> Result<i64, String>;
+    async fn deploy(&self, ns: &str, job: &str, env: &str, form: DeployForm, by: &str) -> Result<i64, UiError>;
+    async fn stop(&self, ns: &str, job: &str, env: &str, savepoint: bool, by: &str) -> Result<i64, UiError>;
+    async fn savepoint(&self, ns: &str, job: &str, env: &str, by: &str) -> Result<i64, UiError>;
     async fn rollback(&self, ns: &str, job: &str, env: &str, version: i32, restore: &str, by: &str)
-        -> Result<i64, String>;
+        -> Result<i64, UiError>;
 }
 
 /// How the port is stored in Leptos' context.

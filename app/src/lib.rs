@@ -54,6 +54,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=StaticSegment("") view=pages::dashboard::Dashboard ssr=SsrMode::Async/>
                     <Route path=StaticSegment("jobs") view=pages::jobs::Jobs ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("clusters") view=pages::admin::Clusters ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("environments") view=pages::admin::Environments ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("jobs"), ParamSegment("ns"), ParamSegment("job"))
                         view=pages::job::JobPage

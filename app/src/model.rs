@@ -221,6 +221,9 @@ pub enum Event {
     Deployment { deployment: Deployment },
     Operation { operation: Operation },
     Cluster { name: String, reachable: bool },
+    /// Sent every few seconds while anyone listens, so figures that change without an event (CPU, heap,
+    /// slots) are refreshed by the same stream.
+    Heartbeat,
 }
 
 /// Everything the job page shows, read in one go.
@@ -297,17 +300,7 @@ impl DeployForm {
         let config_overrides = match overrides.trim() {
             "" => None,
             "-" => Some(serde_json::Map::new()),
-            text => {
-                let mut map = serde_json::Map::new();
-                for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                    let (k, v) = line
-                        .split_once('=')
-                        .or_else(|| line.split_once(':'))
-                        .ok_or_else(|| format!("override line {} is not 'key = value': {line}", i + 1))?;
-                    map.insert(k.trim().to_owned(), serde_json::Value::String(v.trim().to_owned()));
-                }
-                Some(map)
-            }
+            text => Some(parse_config_lines(text)?),
         };
         let restore_path = Some(restore_path.trim().to_owned()).filter(|p| !p.is_empty());
         Ok(Self {
@@ -318,6 +311,19 @@ impl DeployForm {
             config_overrides,
         })
     }
+}
+
+/// Flink configuration typed as one `key = value` (or `key: value`) per line; blank lines are skipped.
+pub fn parse_config_lines(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let mut map = serde_json::Map::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let (k, v) = line
+            .split_once('=')
+            .or_else(|| line.split_once(':'))
+            .ok_or_else(|| format!("configuration line {} is not 'key = value': {line}", i + 1))?;
+        map.insert(k.trim().to_owned(), serde_json::Value::String(v.trim().to_owned()));
+    }
+    Ok(map)
 }
 
 #[cfg(test)]
@@ -338,4 +344,56 @@ mod tests {
         assert!(DeployForm::from_fields("two", "", "", "").is_err());
         assert!(DeployForm::from_fields("", "", "", "no separator").is_err());
     }
+}
+
+/// One cluster on the dashboard: its status, its TaskManagers' resources and its jobs by Flink state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterPanel {
+    pub status: ClusterStatus,
+    pub taskmanagers: Vec<TaskManagerMetrics>,
+    /// Flink state -> number of jobs the cluster lists in it.
+    pub jobs_by_state: std::collections::BTreeMap<String, u32>,
+}
+
+/// One environment on the dashboard: its deployments counted by what they are doing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnvironmentPanel {
+    pub name: String,
+    pub cluster: String,
+    pub running: u32,
+    pub failed: u32,
+    pub restarting: u32,
+    /// Deployments in any other state (suspended, finished, never deployed, unreachable, ...).
+    pub other: u32,
+}
+
+/// Something a person should look at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attention {
+    pub namespace: String,
+    pub job: String,
+    pub environment: String,
+    /// FAILED, RESTARTING, UNREACHABLE, LOST, or `savepoint failed` / `operation failed`.
+    pub what: String,
+    pub detail: String,
+}
+
+/// The dashboard's data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub clusters: Vec<ClusterPanel>,
+    pub environments: Vec<EnvironmentPanel>,
+    pub attention: Vec<Attention>,
+}
+
+/// A comparison of two versions: which fields changed, and the SQL as a line diff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VersionDiff {
+    pub from: i32,
+    pub to: i32,
+    pub changed: Vec<String>,
+    /// Unified-style lines: " " same, "-" only in `from`, "+" only in `to`.
+    pub sql_diff: Vec<String>,
+    pub from_version: Version,
+    pub to_version: Version,
 }

@@ -107,17 +107,44 @@ export const tests = {
     assert((await page.locator('[data-env="dev"]').innerText()).includes('version 1'), 'v1 runs again');
     await t.screenshot(page, 'job-rolled-back');
 
+    // Side-by-side diff of v1 and v2.
+    const diff = page.locator('[data-test="diff"]');
+    await diff.locator('tr.del').first().waitFor({ timeout: 15_000 });
+    assert((await diff.locator('tr.del').first().innerText()).includes("'v1'"), 'v1 side shows the removed line');
+    assert((await diff.locator('tr.add').first().innerText()).includes("'v2'"), 'v2 side shows the added line');
+    await t.screenshot(page, 'job-versions-diff');
+
+    // An unsaved edit survives a tab switch and is flagged.
+    await page.click('[data-test="tab-editor"]');
+    await page.fill('[data-test="sql"]', V2 + '\n-- draft');
+    await page.click('[data-test="tab-history"]');
+    await page.click('[data-test="tab-editor"]');
+    assert((await page.inputValue('[data-test="sql"]')).endsWith('-- draft'), 'the draft is kept');
+    await page.waitForSelector('[data-test="unsaved"]');
+
     await page.click('[data-test="tab-history"]');
     await page.waitForSelector('[data-test="history"]');
     equal(await page.locator('[data-test="history"] tbody tr').count(), 4, 'four operations in the history');
     await t.screenshot(page, 'job-history');
+
+    // Restore from a snapshot: a deploy from that path.
     await page.click('[data-test="tab-snapshots"]');
+    await page.waitForSelector('[data-test="snapshots"]');
     await t.screenshot(page, 'job-snapshots');
+    const snapshot = page.locator('[data-test="snapshots"] tbody tr').last();
+    const path = await snapshot.locator('code.path').innerText();
+    await snapshot.locator('[data-test="restore-snapshot"]').click();
+    await waitOperation(page, 'deploy');
+    await waitState(page, 'dev', 'RUNNING');
+    const restored = await page.locator('[data-test="operation"] [data-step="choose-restore"]').innerText();
+    assert(restored.includes(path), `restored from the chosen snapshot ${path}: ${restored}`);
 
     // The dashboard shows the cluster's slots in use.
     await page.goto(`${t.base}/`);
     const slots = await page.locator('[data-cluster="local"] [data-test="slots"]').innerText();
     assert(!slots.startsWith('0 used'), `slots in use: ${slots}`);
+    equal(await page.locator('[data-env-row="dev"] [data-test="running"]').innerText(), '1', 'dev has one running deployment');
+    assert((await page.locator('[data-cluster="local"] [data-test="taskmanager"]').count()) >= 1, 'TaskManager resources shown');
     await t.screenshot(page, 'dashboard-with-job');
     page.assertNoErrors();
     await page.closeAll();

@@ -1,20 +1,66 @@
-//! One cluster on the dashboard: reachability, Flink version, TaskManagers, slot usage, jobs.
+//! One cluster on the dashboard: reachability, Flink version, slot usage, each TaskManager's CPU and heap, and
+//! the cluster's jobs by state.
 
 use leptos::prelude::*;
 
-use crate::model::ClusterStatus;
+use crate::model::{ClusterPanel, TaskManagerMetrics};
+
+fn pct(used: f64, total: f64) -> u32 {
+    if total <= 0.0 {
+        0
+    } else {
+        ((used / total) * 100.0).clamp(0.0, 100.0).round() as u32
+    }
+}
 
 #[component]
-pub fn ClusterCard(cluster: ClusterStatus) -> impl IntoView {
-    let envs = if cluster.environments.is_empty() {
-        "none".to_string()
-    } else {
-        cluster.environments.join(", ")
+fn Meter(label: String, percent: u32, text: String) -> impl IntoView {
+    let title = format!("{label}: {text}");
+    view! {
+        <div class="meter" title=title>
+            <span class="meter-label">{label}</span>
+            <div class="bar"><div class="bar-fill" style=format!("width: {percent}%")></div></div>
+            <span class="meter-text">{text}</span>
+        </div>
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes / (1024 * 1024))
+}
+
+#[component]
+fn TaskManagerRow(tm: TaskManagerMetrics) -> impl IntoView {
+    let cpu = tm.cpu_load.map(|c| (c * 100.0).round() as u32);
+    let heap = match (tm.heap_used_bytes, tm.heap_max_bytes) {
+        (Some(u), Some(m)) => (pct(u as f64, m as f64), format!("{} of {}", mib(u), mib(m))),
+        _ => (0, "not reported yet".into()),
     };
+    let used = tm.slots_total.saturating_sub(tm.slots_free);
+    view! {
+        <div class="tm" data-test="taskmanager">
+            <div class="muted small tm-id">{tm.id.clone()}</div>
+            <Meter label="CPU".into() percent=cpu.unwrap_or(0) text=cpu.map(|c| format!("{c}%")).unwrap_or_else(|| "not reported yet".into())/>
+            <Meter label="Heap".into() percent=heap.0 text=heap.1/>
+            <Meter label="Slots".into() percent=pct(used as f64, tm.slots_total as f64) text=format!("{used} of {}", tm.slots_total)/>
+        </div>
+    }
+}
+
+#[component]
+pub fn ClusterCard(panel: ClusterPanel) -> impl IntoView {
+    let cluster = panel.status;
+    let envs = if cluster.environments.is_empty() { "none".to_string() } else { cluster.environments.join(", ") };
     let body = match (&cluster.overview, &cluster.error) {
         (Some(o), _) => {
             let used = o.slots_used();
-            let pct = if o.slots_total == 0 { 0 } else { used * 100 / o.slots_total };
+            let percent = pct(used as f64, o.slots_total as f64);
+            let states = panel
+                .jobs_by_state
+                .iter()
+                .map(|(s, n)| view! { <span class="chip">{format!("{s} {n}")}</span> })
+                .collect_view();
+            let tms = panel.taskmanagers.into_iter().map(|tm| view! { <TaskManagerRow tm=tm/> }).collect_view();
             view! {
                 <dl class="facts">
                     <dt>"Flink"</dt>
@@ -23,14 +69,12 @@ pub fn ClusterCard(cluster: ClusterStatus) -> impl IntoView {
                     <dd data-test="taskmanagers">{o.taskmanagers}</dd>
                     <dt>"Slots"</dt>
                     <dd data-test="slots">{format!("{used} used of {}", o.slots_total)}</dd>
-                    <dt>"Jobs running"</dt>
-                    <dd>{o.jobs_running}</dd>
-                    <dt>"Jobs failed"</dt>
-                    <dd>{o.jobs_failed}</dd>
                 </dl>
-                <div class="bar" title=format!("{pct}% of slots in use")>
-                    <div class="bar-fill" style=format!("width: {pct}%")></div>
+                <div class="bar" title=format!("{percent}% of slots in use")>
+                    <div class="bar-fill" style=format!("width: {percent}%")></div>
                 </div>
+                <div class="chips" data-test="jobs-by-state">{states}</div>
+                <div class="tms">{tms}</div>
             }
                 .into_any()
         }
@@ -39,11 +83,7 @@ pub fn ClusterCard(cluster: ClusterStatus) -> impl IntoView {
         }
             .into_any(),
     };
-    let (badge_class, badge_text) = if cluster.reachable {
-        ("badge ok", "reachable")
-    } else {
-        ("badge bad", "unreachable")
-    };
+    let (badge_class, badge_text) = if cluster.reachable { ("badge ok", "reachable") } else { ("badge bad", "unreachable") };
     view! {
         <article class="card cluster" data-test="cluster" data-cluster=cluster.name.clone()>
             <header class="card-head">

@@ -4,8 +4,9 @@
 
 use leptos::prelude::*;
 
-/// A counter that increases whenever an operation or deployment of `job` changes.
-pub fn live_ticks(job: Signal<String>) -> ReadSignal<u32> {
+/// A counter that increases whenever an operation or deployment of `job` changes — or, with no job, on every
+/// event including the engine's heartbeat (for pages showing figures that change continuously).
+pub fn live_ticks(job: Option<Signal<String>>) -> ReadSignal<u32> {
     let (ticks, set_ticks) = signal(0u32);
     #[cfg(feature = "hydrate")]
     {
@@ -14,12 +15,15 @@ pub fn live_ticks(job: Signal<String>) -> ReadSignal<u32> {
             let Ok(source) = web_sys::EventSource::new("/api/v1/events") else { return };
             let on_event = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let Some(data) = ev.data().as_string() else { return };
-                let needle = format!("\"job\":{}", serde_json::Value::String(job.get_untracked()));
-                if data.contains(&needle) {
+                let wanted = match job {
+                    Some(job) => data.contains(&format!("\"job\":{}", serde_json::Value::String(job.get_untracked()))),
+                    None => true,
+                };
+                if wanted {
                     set_ticks.update(|n| *n += 1);
                 }
             });
-            for name in ["operation", "deployment"] {
+            for name in ["operation", "deployment", "cluster", "heartbeat"] {
                 let _ = source.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
             }
             let held = send_wrapper::SendWrapper::new((source, on_event));

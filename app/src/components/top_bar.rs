@@ -11,6 +11,8 @@ pub fn TopBar() -> impl IntoView {
             <span class="spacer"></span>
             <a href="/">"Dashboard"</a>
             <a href="/jobs">"Jobs"</a>
+            <a href="/clusters">"Clusters"</a>
+            <a href="/environments">"Environments"</a>
             <a href="/api/v1/health">"Health"</a>
         </nav>
     }

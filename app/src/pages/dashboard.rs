@@ -1,60 +1,127 @@
-//! The dashboard at `/`: every registered cluster, whether it is reachable, and what it reports.
+//! The dashboard at `/`: what needs attention, every cluster with its TaskManagers' CPU, heap and slots and its
+//! jobs by state, and each environment's deployments by state. Refreshed live by the engine's event stream
+//! (state changes, and a heartbeat for the figures that move on their own).
 
 use leptos::prelude::*;
 
+use crate::components::live::live_ticks;
 use crate::components::{ClusterCard, ErrorBox};
-use crate::server_fns::cluster_statuses;
+use crate::model::{Attention, Dashboard as DashboardData, EnvironmentPanel};
+use crate::pages::jobs::clean;
+use crate::server_fns::get_dashboard;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let (refreshes, set_refreshes) = signal(0u32);
-    let clusters = Resource::new(move || refreshes.get(), |_| cluster_statuses());
+    let ticks = live_ticks(None);
+    let data = Resource::new(move || (refreshes.get(), ticks.get()), |_| get_dashboard());
 
     view! {
         <header class="page-head">
-            <h1>"Clusters"</h1>
-            <button
-                class="button"
-                data-test="refresh"
-                on:click=move |_| set_refreshes.update(|n| *n += 1)
-            >
+            <h1>"Dashboard"</h1>
+            <button class="button" data-test="refresh" on:click=move |_| set_refreshes.update(|n| *n += 1)>
                 "Refresh"
             </button>
         </header>
         <Transition fallback=|| view! { <p class="muted">"Asking the clusters…"</p> }>
             {move || {
-                clusters
-                    .get()
+                data.get()
                     .map(|result| match result {
-                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
-                        Ok(list) if list.is_empty() => {
-                            view! {
-                                <p class="muted">
-                                    "No cluster is registered yet. Register one with "
-                                    <code>"POST /api/v1/clusters"</code>
-                                    " or in weir.toml."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Ok(list) => {
-                            let checked = list
-                                .first()
-                                .map(|c| c.checked_at.format("%H:%M:%S UTC").to_string())
-                                .unwrap_or_default();
-                            view! {
-                                <p class="muted" data-test="checked-at">"Checked at " {checked}</p>
-                                <div class="cluster-grid">
-                                    {list
-                                        .into_iter()
-                                        .map(|c| view! { <ClusterCard cluster=c/> })
-                                        .collect_view()}
-                                </div>
-                            }
-                                .into_any()
-                        }
+                        Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                        Ok(d) => view! { <DashboardView data=d/> }.into_any(),
                     })
             }}
         </Transition>
+    }
+}
+
+#[component]
+fn DashboardView(data: DashboardData) -> impl IntoView {
+    let checked = data
+        .clusters
+        .first()
+        .map(|c| c.status.checked_at.format("%H:%M:%S UTC").to_string())
+        .unwrap_or_default();
+    let clusters = if data.clusters.is_empty() {
+        view! {
+            <p class="muted">
+                "No cluster is registered yet. Register one on the " <a href="/clusters">"Clusters"</a>
+                " page, with " <code>"POST /api/v1/clusters"</code> " or in weir.toml."
+            </p>
+        }
+            .into_any()
+    } else {
+        data.clusters.into_iter().map(|c| view! { <ClusterCard panel=c/> }).collect_view().into_any()
+    };
+    view! {
+        <p class="muted" data-test="checked-at">"Checked at " {checked}</p>
+        <AttentionList items=data.attention/>
+        <h2 class="section-title">"Clusters"</h2>
+        <div class="cluster-grid">{clusters}</div>
+        <h2 class="section-title">"Environments"</h2>
+        <EnvironmentTable envs=data.environments/>
+    }
+}
+
+#[component]
+fn AttentionList(items: Vec<Attention>) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <section class="card attention ok" data-test="attention">"Nothing needs attention."</section> }
+            .into_any();
+    }
+    let rows = items
+        .into_iter()
+        .map(|a| {
+            let href = format!("/jobs/{}/{}", a.namespace, a.job);
+            view! {
+                <li>
+                    <span class="badge bad">{a.what}</span> " " <a href=href>{a.job}</a> " in " {a.environment}
+                    <span class="muted small">" — " {a.detail}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card attention" data-test="attention">
+            <h2>"Needs attention"</h2>
+            <ul>{rows}</ul>
+        </section>
+    }
+        .into_any()
+}
+
+#[component]
+fn EnvironmentTable(envs: Vec<EnvironmentPanel>) -> impl IntoView {
+    let rows = envs
+        .into_iter()
+        .map(|e| {
+            let total = (e.running + e.failed + e.restarting + e.other).max(1);
+            let width = |n: u32| format!("width: {}%", n * 100 / total);
+            view! {
+                <tr data-env-row=e.name.clone()>
+                    <td>{e.name.clone()}</td>
+                    <td>{e.cluster.clone()}</td>
+                    <td data-test="running">{e.running}</td>
+                    <td>{e.failed}</td>
+                    <td>{e.restarting}</td>
+                    <td>{e.other}</td>
+                    <td class="stack-cell">
+                        <div class="stack-bar">
+                            <span class="seg ok" style=width(e.running)></span>
+                            <span class="seg bad" style=width(e.failed)></span>
+                            <span class="seg warn" style=width(e.restarting)></span>
+                        </div>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table" data-test="environments">
+            <thead>
+                <tr><th>"Environment"</th><th>"Cluster"</th><th>"Running"</th><th>"Failed"</th><th>"Restarting"</th><th>"Other"</th><th></th></tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }

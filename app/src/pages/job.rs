@@ -11,7 +11,9 @@ use super::jobs::clean;
 use crate::components::live::live_ticks;
 use crate::components::{when, ErrorBox, StateBadge};
 use crate::model::{Deployment, JobDetail, Operation};
-use crate::server_fns::{get_job_detail, validate_sql, Deploy, Rollback, SaveVersion, Savepoint, Stop};
+use crate::server_fns::{
+    get_job_detail, get_version_diff, validate_sql, Deploy, Rollback, SaveVersion, Savepoint, Stop,
+};
 
 /// The page's actions, shared by its parts.
 #[derive(Clone, Copy)]
@@ -21,6 +23,8 @@ struct Actions {
     savepoint: ServerAction<Savepoint>,
     rollback: ServerAction<Rollback>,
     save: ServerAction<SaveVersion>,
+    /// The editor's unsaved text: kept across tab switches and live refreshes; `None` when nothing is unsaved.
+    draft: RwSignal<Option<String>>,
 }
 
 #[component]
@@ -34,8 +38,22 @@ pub fn JobPage() -> impl IntoView {
         savepoint: ServerAction::new(),
         rollback: ServerAction::new(),
         save: ServerAction::new(),
+        draft: RwSignal::new(None),
     };
-    let ticks = live_ticks(job);
+    // A saved version is no longer a draft.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = actions.save.value().get() {
+            actions.draft.set(None);
+        }
+    });
+    // Leaving the page (reload, close, another site) with unsaved SQL asks first.
+    let _unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if actions.draft.get_untracked().is_some() {
+            ev.prevent_default();
+            ev.set_return_value("There is unsaved SQL in the editor.");
+        }
+    });
+    let ticks = live_ticks(Some(job));
     let detail = Resource::new(
         move || {
             let versions = (
@@ -123,7 +141,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
             let d = detail_for_tabs.clone();
             match tab().as_str() {
                 "editor" if is_sql => view! { <EditorTab detail=d actions=actions/> }.into_any(),
-                "snapshots" => view! { <SnapshotsTab detail=d/> }.into_any(),
+                "snapshots" => view! { <SnapshotsTab detail=d actions=actions/> }.into_any(),
                 "history" => view! { <HistoryTab detail=d/> }.into_any(),
                 _ => view! { <VersionsTab detail=d actions=actions/> }.into_any(),
             }
@@ -258,7 +276,8 @@ fn OperationCard(op: Operation) -> impl IntoView {
 
 #[component]
 fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
-    let latest_sql = detail.versions.first().and_then(|v| v.sql.clone()).unwrap_or_default();
+    let saved_sql = detail.versions.first().and_then(|v| v.sql.clone()).unwrap_or_default();
+    let latest_sql = actions.draft.get_untracked().unwrap_or_else(|| saved_sql.clone());
     let ns = detail.job.namespace.clone();
     let job = detail.job.name.clone();
     let sql_ref = NodeRef::<leptos::html::Textarea>::new();
@@ -305,7 +324,21 @@ fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
             <ActionForm action=actions.save attr:class="stack-form" attr:data-test="editor-form">
                 <input type="hidden" name="ns" value=ns/>
                 <input type="hidden" name="job" value=job/>
-                <textarea name="sql" rows="16" class="sql" spellcheck="false" node_ref=sql_ref data-test="sql">{latest_sql}</textarea>
+                <textarea
+                    name="sql"
+                    rows="16"
+                    class="sql"
+                    spellcheck="false"
+                    node_ref=sql_ref
+                    data-test="sql"
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        actions.draft.set((text != saved_sql).then_some(text));
+                    }
+                >
+                    {latest_sql}
+                </textarea>
+                {move || actions.draft.get().is_some().then(|| view! { <p class="muted small" data-test="unsaved">"Unsaved changes"</p> })}
                 <div class="inline-form">
                     <label class="grow">"Message" <input name="message" placeholder="What changed" data-test="message"/></label>
                     <button class="button" type="button" on:click=on_validate data-test="validate">"Validate"</button>
@@ -361,33 +394,114 @@ fn VersionsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
             </tr>
         });
     }
+    let numbers: Vec<i32> = detail.versions.iter().map(|v| v.number).collect();
     view! {
         <table class="table" data-test="versions">
             <thead><tr><th>"Version"</th><th>"Author"</th><th>"Saved"</th><th>"Message"</th><th>"Mode"</th><th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        {(numbers.len() > 1).then(|| view! { <DiffView ns=detail.job.namespace.clone() job=detail.job.name.clone() numbers=numbers.clone()/> })}
+    }
+}
+
+/// A side-by-side comparison of two versions, chosen with a plain GET form (`?tab=versions&a=1&b=2`).
+#[component]
+fn DiffView(ns: String, job: String, numbers: Vec<i32>) -> impl IntoView {
+    let query = use_query_map();
+    let pick = move |key: &str, default: i32| {
+        query.read().get(key).and_then(|v| v.parse::<i32>().ok()).unwrap_or(default)
+    };
+    let newest = numbers.first().copied().unwrap_or(1);
+    let older = numbers.get(1).copied().unwrap_or(newest);
+    let a = Signal::derive(move || pick("a", older));
+    let b = Signal::derive(move || pick("b", newest));
+    let diff = Resource::new(
+        move || (ns.clone(), job.clone(), a.get(), b.get()),
+        |(ns, job, a, b)| get_version_diff(ns, job, a, b),
+    );
+    let options = move |selected: i32| {
+        numbers
+            .iter()
+            .map(|n| view! { <option value=n.to_string() selected=*n == selected>{format!("v{n}")}</option> })
+            .collect_view()
+    };
+    let (opts_a, opts_b) = (options(a.get_untracked()), options(b.get_untracked()));
+    view! {
+        <section class="card diff" data-test="diff">
+            <form method="get" class="inline-form">
+                <input type="hidden" name="tab" value="versions"/>
+                <label>"Compare" <select name="a">{opts_a}</select></label>
+                <label>"with" <select name="b">{opts_b}</select></label>
+                <button class="button" type="submit" data-test="compare">"Compare"</button>
+            </form>
+            <Transition fallback=|| ()>
+                {move || diff.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                    Ok(d) => {
+                        let changed = if d.changed.is_empty() { "nothing".to_string() } else { d.changed.join(", ") };
+                        let rows = d
+                            .sql_diff
+                            .iter()
+                            .map(|line| {
+                                let (mark, text) = line.split_at(line.len().min(1));
+                                let text = text.to_string();
+                                let (left, right, class) = match mark {
+                                    "-" => (text, String::new(), "del"),
+                                    "+" => (String::new(), text, "add"),
+                                    _ => (text.clone(), text, "same"),
+                                };
+                                view! { <tr class=class><td><pre>{left}</pre></td><td><pre>{right}</pre></td></tr> }
+                            })
+                            .collect_view();
+                        view! {
+                            <p class="muted small">{format!("v{} → v{}: changed {changed}", d.from, d.to)}</p>
+                            <table class="side-by-side">
+                                <thead><tr><th>{format!("v{}", d.from)}</th><th>{format!("v{}", d.to)}</th></tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 
 #[component]
-fn SnapshotsTab(detail: JobDetail) -> impl IntoView {
+fn SnapshotsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
+    let ns = detail.job.namespace.clone();
+    let job = detail.job.name.clone();
     let rows = detail
         .snapshots
-        .iter()
-        .map(|s| view! {
-            <tr>
-                <td>{s.kind.clone()}</td>
-                <td>{s.origin.clone()}</td>
-                <td>{s.environment.clone()}</td>
-                <td>{format!("v{}", s.version)}</td>
-                <td>{when(s.created_at)}</td>
-                <td><code class="path">{s.path.clone()}</code></td>
-            </tr>
+        .into_iter()
+        .map(|s| {
+            let (ns, job) = (ns.clone(), job.clone());
+            view! {
+                <tr data-snapshot=s.id.to_string()>
+                    <td>{s.kind.clone()}</td>
+                    <td>{s.origin.clone()}</td>
+                    <td>{s.environment.clone()}</td>
+                    <td>{format!("v{}", s.version)}</td>
+                    <td>{when(s.created_at)}</td>
+                    <td><code class="path">{s.path.clone()}</code></td>
+                    <td>
+                        <ActionForm action=actions.deploy attr:class="one-click">
+                            <Target ns=ns job=job env=s.environment.clone()/>
+                            <input type="hidden" name="version" value=s.version.to_string()/>
+                            <input type="hidden" name="restore" value="path"/>
+                            <input type="hidden" name="restore_path" value=s.path.clone()/>
+                            <input type="hidden" name="overrides" value=""/>
+                            <button class="button" type="submit" data-test="restore-snapshot">"Restore from this"</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
         })
         .collect_view();
     view! {
         <table class="table" data-test="snapshots">
-            <thead><tr><th>"Kind"</th><th>"Origin"</th><th>"Environment"</th><th>"Version"</th><th>"Taken"</th><th>"Path"</th></tr></thead>
+            <thead><tr><th>"Kind"</th><th>"Origin"</th><th>"Environment"</th><th>"Version"</th><th>"Taken"</th><th>"Path"</th><th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }

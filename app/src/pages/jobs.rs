@@ -14,6 +14,8 @@ pub fn Jobs() -> impl IntoView {
     let rows = Resource::new(move || create.version().get(), |_| list_job_rows(NAMESPACE.to_string()));
     let (search, set_search) = signal(String::new());
     let (kind, set_kind) = signal(String::new());
+    let (state, set_state) = signal(String::new());
+    let (env, set_env) = signal(String::new());
 
     view! {
         <header class="page-head">
@@ -30,6 +32,14 @@ pub fn Jobs() -> impl IntoView {
                     <option value="sql">"SQL"</option>
                     <option value="jar">"JAR"</option>
                 </select>
+                <select data-test="state-filter" on:change=move |ev| set_state.set(event_target_value(&ev))>
+                    <option value="">"Any state"</option>
+                    {["RUNNING", "FAILED", "RESTARTING", "FINISHED", "CANCELED", "UNREACHABLE", "LOST", "NONE"]
+                        .into_iter()
+                        .map(|s| view! { <option value=s>{s}</option> })
+                        .collect_view()}
+                </select>
+                <input placeholder="Environment" data-test="env-filter" on:input=move |ev| set_env.set(event_target_value(&ev))/>
             </div>
         </header>
         <section class="card">
@@ -74,6 +84,15 @@ pub fn Jobs() -> impl IntoView {
                                             list.iter()
                                                 .filter(|r| q.is_empty() || r.job.name.contains(&q))
                                                 .filter(|r| k.is_empty() || r.job.kind == k)
+                                                .filter(|r| {
+                                                    let (st, en) = (state.get(), env.get());
+                                                    (st.is_empty() && en.is_empty())
+                                                        || (st == "NONE" && en.is_empty() && r.deployments.is_empty())
+                                                        || r.deployments.iter().any(|d| {
+                                                            (st.is_empty() || d.observed_state == st)
+                                                                && (en.is_empty() || d.environment.contains(en.as_str()))
+                                                        })
+                                                })
                                                 .map(|r| {
                                                     let href = format!("/jobs/{}/{}", r.job.namespace, r.job.name);
                                                     let envs = r

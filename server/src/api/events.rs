@@ -19,6 +19,7 @@ pub async fn stream(State(engine): State<Engine>) -> Sse<impl Stream<Item = Resu
             Event::Deployment { .. } => "deployment",
             Event::Operation { .. } => "operation",
             Event::Cluster { .. } => "cluster",
+            Event::Heartbeat => "heartbeat",
         };
         let data = serde_json::to_string(&event).ok()?;
         Some(Ok(SseEvent::default().event(name).data(data)))

@@ -15,11 +15,11 @@ impl Engine {
     }
 
     /// Building an event costs queries: skip it when nobody listens.
-    pub(super) fn has_subscribers(&self) -> bool {
+    pub(crate) fn has_subscribers(&self) -> bool {
         self.events.receiver_count() > 0
     }
 
-    pub(super) fn publish(&self, event: Event) {
+    pub(crate) fn publish(&self, event: Event) {
         // No subscriber is not an error.
         let _ = self.events.send(event);
     }

@@ -5,6 +5,7 @@
 //! - [`environments`]: create and list environments.
 //! - [`jobs`], [`versions`], [`artifacts`]: namespaces, jobs, immutable versions, JAR files.
 //! - [`deployments`]: a job in an environment, and its snapshots.
+//! - [`dashboard`]: the dashboard's read view (cluster resources, counts per environment, attention list).
 //! - [`operations`]: deploy, rollback, restart, stop, savepoint — admitted one at a time per deployment,
 //!   run as recorded steps (a write-ahead log), resumed after a restart.
 //! - [`reconciler`]: observes every cluster once per tick and converges deployments.
@@ -17,6 +18,7 @@
 pub mod artifacts;
 pub mod bootstrap;
 pub mod clusters;
+pub mod dashboard;
 pub mod deployments;
 pub mod environments;
 pub mod error;

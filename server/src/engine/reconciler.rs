@@ -18,7 +18,7 @@ use super::operations::savepoint::{ACTIVE_STATES, TERMINAL_STATES};
 use super::{Engine, EngineError};
 use crate::store::entities::deployment;
 
-/// Read running jobs' checkpoints every this many ticks.
+/// Read running jobs' checkpoints (and send a heartbeat event) every this many ticks.
 const CHECKPOINT_EVERY: u64 = 5;
 
 /// Observed states that are not Flink's own.
@@ -36,8 +36,12 @@ impl Engine {
             let mut tick: u64 = 0;
             loop {
                 interval.tick().await;
-                if let Err(e) = engine.reconcile_once(tick % CHECKPOINT_EVERY == 0).await {
+                let slow_tick = tick % CHECKPOINT_EVERY == 0;
+                if let Err(e) = engine.reconcile_once(slow_tick).await {
                     tracing::warn!("reconciler: {e}");
+                }
+                if slow_tick && engine.has_subscribers() {
+                    engine.publish(weir_app::model::Event::Heartbeat);
                 }
                 tick += 1;
             }

@@ -1,6 +1,7 @@
 //! Versions: immutable, numbered snapshots of a job's program and default settings; and their diff.
 
 use serde_json::{Map, Value};
+pub use weir_app::model::VersionDiff;
 use weir_app::model::Version;
 
 use super::environments::flink_config;
@@ -27,18 +28,6 @@ pub struct NewVersion {
     pub mode: Option<String>,
     #[serde(default)]
     pub message: String,
-}
-
-/// A side-by-side comparison of two versions: each field's value in both, and the SQL as a line diff.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct VersionDiff {
-    pub from: i32,
-    pub to: i32,
-    pub changed: Vec<String>,
-    /// Unified-style lines: " " same, "-" only in `from`, "+" only in `to`.
-    pub sql_diff: Vec<String>,
-    pub from_version: Version,
-    pub to_version: Version,
 }
 
 impl Engine {

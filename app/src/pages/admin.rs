@@ -1,0 +1,128 @@
+//! Admin pages: `/clusters` (register and look at clusters) and `/environments` (create environments bound to a
+//! cluster, with default Flink configuration).
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::components::{ErrorBox, StateBadge};
+use crate::pages::jobs::clean;
+use crate::server_fns::{cluster_statuses, list_environments, CreateEnvironment, RegisterCluster};
+
+#[component]
+pub fn Clusters() -> impl IntoView {
+    let register = ServerAction::<RegisterCluster>::new();
+    let clusters = Resource::new(move || register.version().get(), |_| cluster_statuses());
+    view! {
+        <header class="page-head"><h1>"Clusters"</h1></header>
+        <section class="card">
+            <h2>"Register a cluster"</h2>
+            <ActionForm action=register attr:class="inline-form" attr:data-test="register-cluster">
+                <label>"Name" <input name="name" required placeholder="prod-eu"/></label>
+                <label>
+                    "Kind"
+                    <select name="kind"><option value="flink-session">"Flink session cluster (REST)"</option></select>
+                </label>
+                <label class="grow">"REST URL" <input name="rest_url" required placeholder="http://flink-jobmanager:8081"/></label>
+                <button class="button primary" type="submit">"Register"</button>
+            </ActionForm>
+            {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=clean(e.to_string())/> })}
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Asking the clusters…"</p> }>
+            {move || {
+                clusters.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                    Ok(list) => {
+                        let rows = list
+                            .into_iter()
+                            .map(|c| {
+                                let state = if c.reachable { "RUNNING".to_string() } else { "UNREACHABLE".to_string() };
+                                view! {
+                                    <tr data-cluster-row=c.name.clone()>
+                                        <td>{c.name.clone()}</td>
+                                        <td>{c.kind.clone()}</td>
+                                        <td><code>{c.rest_url.clone()}</code></td>
+                                        <td><StateBadge state=state/></td>
+                                        <td>{c.overview.as_ref().map(|o| o.flink_version.clone()).unwrap_or_else(|| c.error.clone().unwrap_or_default())}</td>
+                                        <td>{c.environments.join(", ")}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <table class="table" data-test="clusters">
+                                <thead><tr><th>"Name"</th><th>"Kind"</th><th>"REST URL"</th><th>"Reachable"</th><th>"Flink"</th><th>"Environments"</th></tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn Environments() -> impl IntoView {
+    let create = ServerAction::<CreateEnvironment>::new();
+    let envs = Resource::new(move || create.version().get(), |_| list_environments());
+    let clusters = Resource::new(|| (), |_| cluster_statuses());
+    view! {
+        <header class="page-head"><h1>"Environments"</h1></header>
+        <section class="card">
+            <h2>"New environment"</h2>
+            <ActionForm action=create attr:class="inline-form" attr:data-test="create-environment">
+                <label>"Name" <input name="name" required placeholder="prod"/></label>
+                <Transition fallback=|| view! { <span class="muted">"…"</span> }>
+                    {move || clusters.get().and_then(|r| r.ok()).map(|list| {
+                        let options = list
+                            .into_iter()
+                            .map(|c| view! { <option value=c.name.clone()>{c.name.clone()}</option> })
+                            .collect_view();
+                        view! { <label>"Cluster" <select name="cluster">{options}</select></label> }
+                    })}
+                </Transition>
+                <label class="grow">
+                    "Default Flink configuration (key = value per line)"
+                    <textarea name="flink_config" rows="2" placeholder="state.savepoints.dir = s3://bucket/savepoints"></textarea>
+                </label>
+                <button class="button primary" type="submit">"Create"</button>
+            </ActionForm>
+            {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=clean(e.to_string())/> })}
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                envs.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                    Ok(list) => {
+                        let rows = list
+                            .into_iter()
+                            .map(|e| {
+                                let config = e
+                                    .flink_config
+                                    .iter()
+                                    .map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or_default()))
+                                    .collect::<Vec<_>>()
+                                    .join("\n");
+                                view! {
+                                    <tr data-env-row=e.name.clone()>
+                                        <td>{e.name.clone()}</td>
+                                        <td>{e.cluster.clone()}</td>
+                                        <td><pre class="config">{config}</pre></td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <table class="table" data-test="environments">
+                                <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Default Flink configuration"</th></tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
