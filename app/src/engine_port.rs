@@ -48,6 +48,20 @@ pub trait EnginePort: Send + Sync + 'static {
     async fn create_job(&self, ns: &str, name: &str, kind: &str, description: &str) -> Result<Job, UiError>;
     /// Saves the next version of a SQL job (checked by the planner).
     async fn save_sql_version(&self, ns: &str, job: &str, sql: &str, message: &str, by: &str) -> Result<Version, UiError>;
+    /// Stores an uploaded JAR and saves the next version of a JAR job with it.
+    #[allow(clippy::too_many_arguments)]
+    async fn save_jar_version(
+        &self,
+        ns: &str,
+        job: &str,
+        file_name: &str,
+        jar: Vec<u8>,
+        entry_class: Option<String>,
+        args: Vec<String>,
+        parallelism: Option<i32>,
+        message: &str,
+        by: &str,
+    ) -> Result<Version, UiError>;
     async fn validate_sql(&self, sql: &str) -> Result<SqlCheck, UiError>;
     /// The actions: each returns the id of the operation started.
     async fn deploy(&self, ns: &str, job: &str, env: &str, form: DeployForm, by: &str) -> Result<i64, UiError>;

@@ -13,9 +13,17 @@ use crate::model::{
 #[cfg(feature = "ssr")]
 const UI_ACTOR: &str = "web-ui";
 
-/// Turns an engine error into the server function's error, answering with the engine's HTTP status.
+/// Turns an engine error into the server function's error, answering with the engine's HTTP status — except
+/// for a plain HTML form post, which is sent back to its page with the error in the address (a redirect,
+/// whose status must stay a redirect).
 #[cfg(feature = "ssr")]
 fn fail(e: crate::engine_port::UiError) -> ServerFnError {
+    let html_form = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(|a| a.contains("text/html")))
+        .unwrap_or(false);
+    if html_form {
+        return ServerFnError::new(e.message);
+    }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(status) = http::StatusCode::from_u16(e.status) {
             response.set_status(status);
@@ -91,6 +99,42 @@ pub async fn create_job(ns: String, name: String, kind: String, description: Str
 #[server(endpoint = "save_version")]
 pub async fn save_version(ns: String, job: String, sql: String, message: String) -> Result<Version, ServerFnError> {
     engine()?.save_sql_version(&ns, &job, &sql, &message, UI_ACTOR).await.map_err(fail)
+}
+
+/// Uploads a JAR and saves it as the next version of a JAR job. A multipart form with the fields `ns`, `job`,
+/// `jar` (the file), `entry_class`, `args` (one per line), `parallelism` and `message`; it works as a plain
+/// HTML form (the browser is sent back to the page it came from).
+#[server(input = leptos::server_fn::codec::MultipartFormData, endpoint = "save_jar_version")]
+pub async fn save_jar_version(data: leptos::server_fn::codec::MultipartData) -> Result<Version, ServerFnError> {
+    let mut form = data.into_inner().ok_or_else(|| ServerFnError::new("expected a multipart form"))?;
+    let mut fields = std::collections::HashMap::new();
+    let mut jar: Option<(String, Vec<u8>)> = None;
+    while let Some(mut field) = form.next_field().await.map_err(|e| ServerFnError::new(format!("unreadable upload: {e}")))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "jar" {
+            let file_name = field.file_name().unwrap_or("job.jar").to_owned();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| ServerFnError::new(format!("unreadable upload: {e}")))? {
+                bytes.extend_from_slice(&chunk);
+            }
+            jar = Some((file_name, bytes));
+        } else {
+            let value = field.text().await.map_err(|e| ServerFnError::new(format!("unreadable field {name}: {e}")))?;
+            fields.insert(name, value);
+        }
+    }
+    let get = |k: &str| fields.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let (file_name, bytes) = jar.filter(|(_, b)| !b.is_empty()).ok_or_else(|| ServerFnError::new("choose a JAR file to upload"))?;
+    let parallelism = match get("parallelism").as_str() {
+        "" => None,
+        p => Some(p.parse::<i32>().map_err(|_| ServerFnError::new(format!("parallelism '{p}' is not a number")))?),
+    };
+    let entry_class = Some(get("entry_class")).filter(|c| !c.is_empty());
+    let args = get("args").lines().map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
+    engine()?
+        .save_jar_version(&get("ns"), &get("job"), &file_name, bytes, entry_class, args, parallelism, &get("message"), UI_ACTOR)
+        .await
+        .map_err(fail)
 }
 
 /// Checks SQL with the real Flink planner.

@@ -80,6 +80,30 @@ impl EnginePort for Engine {
         self.create_version(ns, job, new, by).await.map_err(text)
     }
 
+    async fn save_jar_version(
+        &self,
+        ns: &str,
+        job: &str,
+        file_name: &str,
+        jar: Vec<u8>,
+        entry_class: Option<String>,
+        args: Vec<String>,
+        parallelism: Option<i32>,
+        message: &str,
+        by: &str,
+    ) -> Result<Version, UiError> {
+        let artifact = self.store_artifact(file_name, jar).await.map_err(text)?;
+        let new = NewVersion {
+            artifact: Some(artifact.sha256),
+            entry_class,
+            args,
+            parallelism,
+            message: message.trim().into(),
+            ..Default::default()
+        };
+        self.create_version(ns, job, new, by).await.map_err(text)
+    }
+
     async fn validate_sql(&self, sql: &str) -> Result<SqlCheck, UiError> {
         Engine::validate_sql(self, sql, None).await.map_err(text)
     }
@@ -111,6 +135,8 @@ impl EnginePort for Engine {
 
 /// The Leptos routes (pages and server functions) and the static files under the site root.
 pub fn router(engine: Engine, options: LeptosOptions) -> Router {
+    // Server functions take JAR uploads: allow the artifact limit (axum's default is 2 MiB).
+    let body_limit = engine.settings().max_artifact_bytes + 1024 * 1024;
     let routes = generate_route_list(App);
     let port: SharedEngine = Arc::new(engine);
     let shell_options = options.clone();
@@ -122,5 +148,6 @@ pub fn router(engine: Engine, options: LeptosOptions) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(options)
 }

@@ -10,21 +10,8 @@ use std::time::{Duration, Instant};
 use common::{flink_checkpoints, server, Api};
 use serde_json::json;
 
-const TINY_JOB: &str = r#"
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
-public class TinyJob {
-    public static void main(String[] args) throws Exception {
-        final long pause = args.length > 0 ? Long.parseLong(args[0]) : 50L;
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.fromSequence(0, Long.MAX_VALUE)
-            .map(x -> { Thread.sleep(pause); return x; }).returns(Long.class)
-            .filter(x -> x < 0)
-            .print();
-        env.execute("tiny-jar-job");
-    }
-}
-"#;
+/// A tiny DataStream job (also used by the browser tests).
+const TINY_JOB: &str = include_str!("fixtures/TinyJob.java");
 
 /// Compiles TinyJob against Flink's jars and packs it (no Main-Class: the version names the entry class).
 fn build_tiny_jar(dir: &Path) -> PathBuf {

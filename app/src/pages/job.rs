@@ -12,7 +12,7 @@ use crate::components::live::live_ticks;
 use crate::components::{when, ErrorBox, StateBadge};
 use crate::model::{Deployment, JobDetail, Operation};
 use crate::server_fns::{
-    get_job_detail, get_version_diff, validate_sql, Deploy, Rollback, SaveVersion, Savepoint, Stop,
+    get_job_detail, get_version_diff, validate_sql, Deploy, Rollback, SaveJarVersion, SaveVersion, Savepoint, Stop,
 };
 
 /// The page's actions, shared by its parts.
@@ -133,6 +133,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
         {running_op.or(last_op).map(|op| view! { <OperationCard op=op/> })}
         <nav class="tabs">
             {is_sql.then(|| tab_link("editor", "Editor"))}
+            {(!is_sql).then(|| tab_link("program", "Program"))}
             {tab_link("versions", "Versions")}
             {tab_link("snapshots", "Snapshots")}
             {tab_link("history", "History")}
@@ -141,6 +142,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
             let d = detail_for_tabs.clone();
             match tab().as_str() {
                 "editor" if is_sql => view! { <EditorTab detail=d actions=actions/> }.into_any(),
+                "program" if !is_sql => view! { <ProgramTab detail=d/> }.into_any(),
                 "snapshots" => view! { <SnapshotsTab detail=d actions=actions/> }.into_any(),
                 "history" => view! { <HistoryTab detail=d/> }.into_any(),
                 _ => view! { <VersionsTab detail=d actions=actions/> }.into_any(),
@@ -347,6 +349,51 @@ fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
             </ActionForm>
             {saved}
             {check}
+        </section>
+    }
+}
+
+/// JAR jobs: upload a JAR with its entry class, arguments and parallelism as the next version. A plain
+/// multipart form (it works without WASM); the server sends the browser back here.
+#[component]
+fn ProgramTab(detail: JobDetail) -> impl IntoView {
+    use leptos::server_fn::error::ServerFnUrlError;
+    use leptos::server_fn::ServerFn;
+    // Without WASM, a refused upload comes back as `?__path=…&__err=…` on this page's address.
+    let query = use_query_map();
+    let upload_error = move || {
+        let q = query.read();
+        (q.get("__path").as_deref() == Some(<SaveJarVersion as ServerFn>::PATH))
+            .then(|| q.get("__err"))
+            .flatten()
+            .map(|e| ServerFnUrlError::<ServerFnError>::decode_err(&e).to_string())
+    };
+    let upload_url = <SaveJarVersion as ServerFn>::url();
+    let latest = detail.versions.first().cloned();
+    let entry = latest.as_ref().and_then(|v| v.entry_class.clone()).unwrap_or_default();
+    let args = latest.as_ref().map(|v| v.args.join("\n")).unwrap_or_default();
+    let parallelism = latest.as_ref().and_then(|v| v.parallelism).map(|p| p.to_string()).unwrap_or_default();
+    let current = latest.as_ref().and_then(|v| v.artifact.clone()).map(|sha| format!("Current JAR: sha256 {sha}"));
+    view! {
+        <section class="card">
+            <form
+                method="post"
+                action=upload_url
+                enctype="multipart/form-data"
+                class="stack-form"
+                data-test="jar-form"
+            >
+                <input type="hidden" name="ns" value=detail.job.namespace.clone()/>
+                <input type="hidden" name="job" value=detail.job.name.clone()/>
+                <p class="muted small">{current.unwrap_or_else(|| "No JAR yet.".into())}</p>
+                <label>"JAR file" <input type="file" name="jar" accept=".jar" required data-test="jar-file"/></label>
+                <label>"Entry class (empty: the JAR's Main-Class)" <input name="entry_class" value=entry data-test="entry-class"/></label>
+                <label>"Arguments (one per line)" <textarea name="args" rows="3">{args}</textarea></label>
+                <label>"Parallelism (empty: the cluster's default)" <input name="parallelism" value=parallelism/></label>
+                <label>"Message" <input name="message" placeholder="What changed"/></label>
+                <button class="button primary" type="submit" data-test="jar-save">"Upload and save version"</button>
+            </form>
+            {move || upload_error().map(|e| view! { <ErrorBox message=clean(e)/> })}
         </section>
     }
 }
