@@ -62,6 +62,16 @@ pub trait EnginePort: Send + Sync + 'static {
         message: &str,
         by: &str,
     ) -> Result<Version, UiError>;
+    /// Saves the next version with the latest program and new settings.
+    async fn save_settings(
+        &self,
+        ns: &str,
+        job: &str,
+        parallelism: Option<i32>,
+        flink_config: serde_json::Map<String, serde_json::Value>,
+        message: &str,
+        by: &str,
+    ) -> Result<Version, UiError>;
     async fn validate_sql(&self, sql: &str) -> Result<SqlCheck, UiError>;
     /// The actions: each returns the id of the operation started.
     async fn deploy(&self, ns: &str, job: &str, env: &str, form: DeployForm, by: &str) -> Result<i64, UiError>;

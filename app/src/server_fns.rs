@@ -137,6 +137,24 @@ pub async fn save_jar_version(data: leptos::server_fn::codec::MultipartData) -> 
         .map_err(fail)
 }
 
+/// Saves the next version with the latest program and new settings: `parallelism` (empty: the cluster's
+/// default) and `flink_config` (one `key = value` per line).
+#[server(endpoint = "save_settings")]
+pub async fn save_settings(
+    ns: String,
+    job: String,
+    parallelism: String,
+    flink_config: String,
+    message: String,
+) -> Result<Version, ServerFnError> {
+    let parallelism = match parallelism.trim() {
+        "" => None,
+        p => Some(p.parse::<i32>().map_err(|_| ServerFnError::new(format!("parallelism '{p}' is not a number")))?),
+    };
+    let config = crate::model::parse_config_lines(&flink_config).map_err(ServerFnError::new)?;
+    engine()?.save_settings(&ns, &job, parallelism, config, &message, UI_ACTOR).await.map_err(fail)
+}
+
 /// Checks SQL with the real Flink planner.
 #[server(endpoint = "validate_sql")]
 pub async fn validate_sql(sql: String) -> Result<SqlCheck, ServerFnError> {

@@ -139,6 +139,15 @@ export const tests = {
     const restored = await page.locator('[data-test="operation"] [data-step="choose-restore"]').innerText();
     assert(restored.includes(path), `restored from the chosen snapshot ${path}: ${restored}`);
 
+    // Settings: a new version with the same SQL and new defaults.
+    await page.click('[data-test="tab-settings"]');
+    await page.fill('[data-test="parallelism"]', '1');
+    await page.fill('[data-test="flink-config"]', 'pipeline.auto-watermark-interval = 300ms');
+    await page.click('[data-test="settings-save"]');
+    await page.waitForSelector('[data-test="settings-saved"]', { timeout: 30_000 });
+    equal(await page.locator('[data-test="settings-saved"]').innerText(), 'Saved version 3', 'settings saved as v3');
+    await t.screenshot(page, 'job-settings');
+
     // The dashboard shows the cluster's slots in use.
     await page.goto(`${t.base}/`);
     const slots = await page.locator('[data-cluster="local"] [data-test="slots"]').innerText();

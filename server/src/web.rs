@@ -104,6 +104,18 @@ impl EnginePort for Engine {
         self.create_version(ns, job, new, by).await.map_err(text)
     }
 
+    async fn save_settings(
+        &self,
+        ns: &str,
+        job: &str,
+        parallelism: Option<i32>,
+        flink_config: serde_json::Map<String, serde_json::Value>,
+        message: &str,
+        by: &str,
+    ) -> Result<Version, UiError> {
+        self.create_settings_version(ns, job, parallelism, flink_config, message, by).await.map_err(text)
+    }
+
     async fn validate_sql(&self, sql: &str) -> Result<SqlCheck, UiError> {
         Engine::validate_sql(self, sql, None).await.map_err(text)
     }

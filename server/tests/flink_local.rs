@@ -45,6 +45,14 @@ async fn the_script_starts_and_stops_a_cluster() {
             .output()
             .expect("run scripts/flink-local")
     };
+    // Whatever happens below, stop what this test started (a failed assertion must not leave JVMs behind).
+    struct StopOnDrop<F: Fn(&str) -> std::process::Output>(F);
+    impl<F: Fn(&str) -> std::process::Output> Drop for StopOnDrop<F> {
+        fn drop(&mut self) {
+            let _ = (self.0)("stop");
+        }
+    }
+    let _cleanup = StopOnDrop(&run);
     let started = run("start");
     assert!(started.status.success(), "start failed: {}", String::from_utf8_lossy(&started.stderr));
     let url = format!("http://localhost:{rest}");

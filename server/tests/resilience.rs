@@ -117,6 +117,19 @@ fn flink_script(cluster_dir: &Path, rest: u16, rpc: u16, cmd: &str) {
 async fn a_lost_jobmanager_is_surfaced_and_the_job_recovered_when_it_returns() {
     let cluster_dir = tempfile::tempdir().expect("cluster folder");
     let (rest, rpc) = (18381u16, 16423u16);
+    // Whatever happens below, stop this test's cluster (a failed assertion must not leave JVMs behind).
+    struct StopOnDrop(PathBuf, u16, u16);
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            let _ = Command::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/flink-local"))
+                .arg("stop")
+                .env("FLINK_CLUSTER_DIR", &self.0)
+                .env("FLINK_REST_PORT", self.1.to_string())
+                .env("FLINK_RPC_PORT", self.2.to_string())
+                .output();
+        }
+    }
+    let _cleanup = StopOnDrop(cluster_dir.path().to_owned(), rest, rpc);
     flink_script(cluster_dir.path(), rest, rpc, "start");
     let chaos_url = format!("http://localhost:{rest}");
     let s = server(|c| {

@@ -12,7 +12,8 @@ use crate::components::live::live_ticks;
 use crate::components::{when, ErrorBox, StateBadge};
 use crate::model::{Deployment, JobDetail, Operation};
 use crate::server_fns::{
-    get_job_detail, get_version_diff, validate_sql, Deploy, Rollback, SaveJarVersion, SaveVersion, Savepoint, Stop,
+    get_job_detail, get_version_diff, validate_sql, Deploy, Rollback, SaveJarVersion, SaveSettings, SaveVersion,
+    Savepoint, Stop,
 };
 
 /// The page's actions, shared by its parts.
@@ -23,6 +24,7 @@ struct Actions {
     savepoint: ServerAction<Savepoint>,
     rollback: ServerAction<Rollback>,
     save: ServerAction<SaveVersion>,
+    settings: ServerAction<SaveSettings>,
     /// The editor's unsaved text: kept across tab switches and live refreshes; `None` when nothing is unsaved.
     draft: RwSignal<Option<String>>,
 }
@@ -38,6 +40,7 @@ pub fn JobPage() -> impl IntoView {
         savepoint: ServerAction::new(),
         rollback: ServerAction::new(),
         save: ServerAction::new(),
+        settings: ServerAction::new(),
         draft: RwSignal::new(None),
     };
     // A saved version is no longer a draft.
@@ -62,6 +65,7 @@ pub fn JobPage() -> impl IntoView {
                 actions.savepoint.version().get(),
                 actions.rollback.version().get(),
                 actions.save.version().get(),
+                actions.settings.version().get(),
             );
             (ns.get(), job.get(), ticks.get(), versions)
         },
@@ -137,6 +141,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
             {tab_link("versions", "Versions")}
             {tab_link("snapshots", "Snapshots")}
             {tab_link("history", "History")}
+            {tab_link("settings", "Settings")}
         </nav>
         {move || {
             let d = detail_for_tabs.clone();
@@ -145,6 +150,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
                 "program" if !is_sql => view! { <ProgramTab detail=d/> }.into_any(),
                 "snapshots" => view! { <SnapshotsTab detail=d actions=actions/> }.into_any(),
                 "history" => view! { <HistoryTab detail=d/> }.into_any(),
+                "settings" => view! { <SettingsTab detail=d actions=actions/> }.into_any(),
                 _ => view! { <VersionsTab detail=d actions=actions/> }.into_any(),
             }
         }}
@@ -551,6 +557,86 @@ fn SnapshotsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
             <thead><tr><th>"Kind"</th><th>"Origin"</th><th>"Environment"</th><th>"Version"</th><th>"Taken"</th><th>"Path"</th><th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// Settings: the latest version's parallelism and Flink configuration, saved as a new version (the program
+/// is kept); and each environment's deploy-time overrides (config hotfix), applied by a deploy.
+#[component]
+fn SettingsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
+    let latest = detail.versions.first().cloned();
+    let parallelism = latest.as_ref().and_then(|v| v.parallelism).map(|p| p.to_string()).unwrap_or_default();
+    let config = latest
+        .as_ref()
+        .map(|v| {
+            v.flink_config
+                .iter()
+                .map(|(k, val)| format!("{k} = {}", val.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let ns = detail.job.namespace.clone();
+    let job = detail.job.name.clone();
+    let overrides = detail
+        .deployments
+        .clone()
+        .into_iter()
+        .filter(|d| d.version.is_some())
+        .map(|d| {
+            let (ns, job) = (ns.clone(), job.clone());
+            let env = d.environment.clone();
+            let (label, button) = (
+                format!("Overrides in {env} (key = value per line; - clears)"),
+                format!("Apply in {env} (redeploys, keeping state)"),
+            );
+            let version = d.version.map(|v| v.to_string()).unwrap_or_default();
+            let marker = env.clone();
+            let text = d
+                .config_overrides
+                .iter()
+                .map(|(k, val)| format!("{k} = {}", val.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            view! {
+                <ActionForm action=actions.deploy attr:class="stack-form" attr:data-overrides=marker>
+                    <Target ns=ns job=job env=env/>
+                    <input type="hidden" name="version" value=version/>
+                    <input type="hidden" name="restore" value="latest-savepoint"/>
+                    <input type="hidden" name="restore_path" value=""/>
+                    <label>
+                        {label}
+                        <textarea name="overrides" rows="3">{text}</textarea>
+                    </label>
+                    <button class="button" type="submit">{button}</button>
+                </ActionForm>
+            }
+        })
+        .collect_view();
+    let saved = move || {
+        actions.settings.value().get().map(|r| match r {
+            Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+            Ok(v) => view! { <p class="ok-text" data-test="settings-saved">{format!("Saved version {}", v.number)}</p> }.into_any(),
+        })
+    };
+    view! {
+        <section class="card">
+            <h2>"Defaults of the next version"</h2>
+            <ActionForm action=actions.settings attr:class="stack-form" attr:data-test="settings-form">
+                <input type="hidden" name="ns" value=detail.job.namespace.clone()/>
+                <input type="hidden" name="job" value=detail.job.name.clone()/>
+                <label>"Parallelism (empty: the cluster's default)" <input name="parallelism" value=parallelism data-test="parallelism"/></label>
+                <label>"Flink configuration (key = value per line)" <textarea name="flink_config" rows="4" data-test="flink-config">{config}</textarea></label>
+                <label>"Message" <input name="message" placeholder="What changed"/></label>
+                <button class="button primary" type="submit" data-test="settings-save">"Save as new version"</button>
+            </ActionForm>
+            {saved}
+        </section>
+        <section class="card">
+            <h2>"Config hotfix per environment"</h2>
+            <p class="muted small">"Deploy-time Flink configuration on top of the version's, without a new version; recorded on the operation."</p>
+            {overrides}
+        </section>
     }
 }
 

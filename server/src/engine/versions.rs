@@ -111,6 +111,33 @@ impl Engine {
         self.to_version(model).await
     }
 
+    /// Saves the next version with the latest version's program and new settings (parallelism, Flink
+    /// configuration): how settings change without touching the SQL or the JAR.
+    pub async fn create_settings_version(
+        &self,
+        ns: &str,
+        job_name: &str,
+        parallelism: Option<i32>,
+        flink_config: Map<String, Value>,
+        message: &str,
+        author: &str,
+    ) -> Result<Version, EngineError> {
+        let latest = self.list_versions(ns, job_name).await?.into_iter().next().ok_or_else(|| {
+            EngineError::Conflict(format!("job '{job_name}' has no version yet: save its program first"))
+        })?;
+        let new = NewVersion {
+            sql: latest.sql,
+            artifact: latest.artifact,
+            entry_class: latest.entry_class,
+            args: latest.args,
+            parallelism,
+            flink_config,
+            mode: Some(latest.mode),
+            message: message.to_owned(),
+        };
+        self.create_version(ns, job_name, new, author).await
+    }
+
     pub async fn list_versions(&self, ns: &str, job_name: &str) -> Result<Vec<Version>, EngineError> {
         let (_, job) = self.job_model(ns, job_name).await?;
         let mut out = Vec::new();
