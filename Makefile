@@ -24,10 +24,12 @@ setup-test:
 
 ## the server binary and the hydrate WASM bundle (debug)
 build:
+	scripts/build-editor
 	cargo leptos build
 
 ## optimised build (wasm-opt from npm binaryen); serve it with target/release/weir
 release: setup
+	scripts/build-editor
 	cargo leptos build --release
 
 clean-flink:

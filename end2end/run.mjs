@@ -9,6 +9,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, createWriteStream, readdirSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import net from 'node:net';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -20,7 +21,18 @@ if (!flinkUrl) {
   console.error('WEIR_TEST_FLINK_URL is not set: run the browser tests with `make test`.');
   process.exit(2);
 }
-const port = Number(process.env.WEIR_E2E_PORT ?? 13000);
+/** A port nobody listens on (another test run on this machine must not collide with this one). */
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+const port = Number(process.env.WEIR_E2E_PORT ?? (await freePort()));
 const base = `http://127.0.0.1:${port}`;
 const weirBin = path.join(root, 'target', 'debug', 'weir');
 if (!existsSync(weirBin)) {

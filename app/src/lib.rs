@@ -31,6 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                // The SQL editor (CodeMirror, bundled by scripts/build-editor); it enhances textareas after hydration.
+                <script type="module" src="/editor.js"></script>
                 <MetaTags/>
             </head>
             <body>

@@ -10,6 +10,16 @@ INSERT INTO snk SELECT k, COUNT(*), 'v1' FROM src GROUP BY kk;`;
 const V1 = BROKEN.replace('GROUP BY kk', 'GROUP BY k');
 const V2 = V1.replace("'v1'", "'v2'");
 
+/** Replaces the SQL in the editor (CodeMirror once the page is hydrated), as a person would by typing. */
+async function setSql(page, text) {
+  const editor = page.locator('.editor-host .cm-content');
+  await editor.waitFor({ timeout: 30_000 });
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+}
+
 /** Opens the environment's Deploy dialog (unless open) and submits it with its defaults. */
 async function deploy(page, env) {
   const dialog = page.locator(`[data-env="${env}"] details:has([data-test="deploy-submit"])`);
@@ -49,19 +59,35 @@ export const tests = {
     await page.click('[data-test="create-job"] button[type="submit"]');
     await page.waitForURL('**/jobs/default/story');
 
-    // Editor: a broken statement shows the planner's error at its line.
+    // Editor: completion offers the tables (and their columns) the script declares.
     await page.click('[data-test="tab-editor"]');
-    await page.waitForSelector('[data-test="sql"]');
-    await page.fill('[data-test="sql"]', BROKEN);
+    await page.waitForSelector('.editor-host .cm-content');
+    await setSql(page, "CREATE TABLE clicks (user_id INT, url STRING) WITH ('connector' = 'datagen');\nINSERT INTO cli");
+    await page.waitForTimeout(400); // the schema is re-read 300 ms after typing
+    await page.keyboard.press('Control+Space');
+    // The declared table is offered (waitFor fails the test if it never is).
+    await page.locator('.cm-tooltip-autocomplete li', { hasText: 'clicks' }).waitFor({ timeout: 10_000 });
+    await t.screenshot(page, 'editor-completion');
+    await page.keyboard.press('Escape');
+
+    // A broken statement shows the planner's error at its line.
+    await setSql(page, BROKEN);
+    equal(await page.inputValue('[data-test="sql"]'), BROKEN, 'the form field follows the editor');
     await page.click('[data-test="validate"]');
     const err = page.locator('[data-test="sql-error"]').first();
     await err.waitFor({ timeout: 60_000 });
     equal(await err.getAttribute('data-line'), '4', 'the error is on line 4');
     assert((await err.innerText()).includes('kk'), 'the message names the unknown column');
+    // The editor marks it where it is: line 4, on `kk`.
+    const marked = page.locator('.cm-lintRange-error');
+    await marked.first().waitFor({ timeout: 10_000 });
+    equal(await marked.first().innerText(), 'kk', 'the error is marked on the unknown column');
     await t.screenshot(page, 'editor-error');
 
+
+
     // Fixed: valid, with a plan; save v1.
-    await page.fill('[data-test="sql"]', V1);
+    await setSql(page, V1);
     await page.click('[data-test="validate"]');
     await page.waitForSelector('[data-test="check"][data-valid="true"]', { timeout: 30_000 });
     await page.fill('[data-test="message"]', 'first version');
@@ -85,7 +111,7 @@ export const tests = {
 
     // v2, deployed restoring state.
     await page.click('[data-test="tab-editor"]');
-    await page.fill('[data-test="sql"]', V2);
+    await setSql(page, V2);
     await page.fill('[data-test="message"]', 'second version');
     await page.click('[data-test="save"]');
     await page.waitForFunction(() => document.querySelector('[data-test="saved"]')?.textContent === 'Saved version 2', null, { timeout: 30_000 });
@@ -116,11 +142,17 @@ export const tests = {
 
     // An unsaved edit survives a tab switch and is flagged.
     await page.click('[data-test="tab-editor"]');
-    await page.fill('[data-test="sql"]', V2 + '\n-- draft');
+    await setSql(page, V2 + '\n-- draft');
     await page.click('[data-test="tab-history"]');
     await page.click('[data-test="tab-editor"]');
     assert((await page.inputValue('[data-test="sql"]')).endsWith('-- draft'), 'the draft is kept');
     await page.waitForSelector('[data-test="unsaved"]');
+    // Leaving for another page asks first; declining keeps the draft here.
+    page.once('dialog', (d) => d.dismiss());
+    await page.click('.top-bar a[href="/jobs"]');
+    await page.waitForTimeout(300);
+    assert(page.url().includes('/jobs/default/story'), 'still on the job page after declining to leave');
+    assert((await page.inputValue('[data-test="sql"]')).endsWith('-- draft'), 'the draft is still there');
 
     await page.click('[data-test="tab-history"]');
     await page.waitForSelector('[data-test="history"]');

@@ -302,7 +302,7 @@ fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
                 let errors = c
                     .errors
                     .iter()
-                    .map(|e| view! { <li class="error-text" data-test="sql-error" data-line=e.line.to_string()>{format!("line {}, column {}: {}", e.line, e.column, e.message)}</li> })
+                    .map(|e| view! { <li class="error-text" data-test="sql-error" data-line=e.line.to_string() data-column=e.column.to_string()>{format!("line {}, column {}: {}", e.line, e.column, e.message)}</li> })
                     .collect_view();
                 let warnings = c
                     .warnings
@@ -332,6 +332,8 @@ fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
             <ActionForm action=actions.save attr:class="stack-form" attr:data-test="editor-form">
                 <input type="hidden" name="ns" value=ns/>
                 <input type="hidden" name="job" value=job/>
+                // CodeMirror mounts here once the page is hydrated; the textarea below stays the form's field.
+                <div class="editor-host"></div>
                 <textarea
                     name="sql"
                     rows="16"
@@ -646,7 +648,15 @@ fn HistoryTab(detail: JobDetail) -> impl IntoView {
         .operations
         .iter()
         .map(|o| {
-            let steps = o.steps.iter().map(|s| format!("{} ({})", s.name, s.status)).collect::<Vec<_>>().join(" → ");
+            let steps = o
+                .steps
+                .iter()
+                .map(|s| {
+                    let took = s.finished_at.map(|f| format!(", {} ms", (f - s.started_at).num_milliseconds())).unwrap_or_default();
+                    format!("{} ({} at {}{took})", s.name, s.status, s.started_at.format("%H:%M:%S"))
+                })
+                .collect::<Vec<_>>()
+                .join(" → ");
             view! {
                 <tr>
                     <td>{o.id}</td>
