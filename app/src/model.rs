@@ -326,9 +326,21 @@ pub fn parse_config_lines(text: &str) -> Result<serde_json::Map<String, serde_js
     Ok(map)
 }
 
+/// The inverse of [`parse_config_lines`]: one `key = value` per line.
+pub fn config_lines(config: &serde_json::Map<String, serde_json::Value>) -> String {
+    config.iter().map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::DeployForm;
+
+    #[test]
+    fn config_lines_round_trip() {
+        let map = super::parse_config_lines("a = 1\nb: two").expect("valid");
+        assert_eq!(super::config_lines(&map), "a = 1\nb = two");
+        assert_eq!(super::parse_config_lines(&super::config_lines(&map)).expect("valid"), map);
+    }
 
     #[test]
     fn deploy_form_fields() {

@@ -5,6 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::components::{ErrorBox, StateBadge};
+use crate::model::config_lines;
 use crate::pages::jobs::clean;
 use crate::server_fns::{cluster_statuses, list_environments, CreateEnvironment, RegisterCluster};
 
@@ -98,12 +99,7 @@ pub fn Environments() -> impl IntoView {
                         let rows = list
                             .into_iter()
                             .map(|e| {
-                                let config = e
-                                    .flink_config
-                                    .iter()
-                                    .map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or_default()))
-                                    .collect::<Vec<_>>()
-                                    .join("\n");
+                                let config = config_lines(&e.flink_config);
                                 view! {
                                     <tr data-env-row=e.name.clone()>
                                         <td>{e.name.clone()}</td>

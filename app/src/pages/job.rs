@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::jobs::clean;
 use crate::components::live::live_ticks;
 use crate::components::{when, ErrorBox, StateBadge};
-use crate::model::{Deployment, JobDetail, Operation};
+use crate::model::{config_lines, Deployment, JobDetail, Operation};
 use crate::server_fns::{
     get_job_detail, get_version_diff, validate_sql, Deploy, Rollback, SaveJarVersion, SaveSettings, SaveVersion,
     Savepoint, Stop,
@@ -568,16 +568,7 @@ fn SnapshotsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
 fn SettingsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
     let latest = detail.versions.first().cloned();
     let parallelism = latest.as_ref().and_then(|v| v.parallelism).map(|p| p.to_string()).unwrap_or_default();
-    let config = latest
-        .as_ref()
-        .map(|v| {
-            v.flink_config
-                .iter()
-                .map(|(k, val)| format!("{k} = {}", val.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default();
+    let config = latest.as_ref().map(|v| config_lines(&v.flink_config)).unwrap_or_default();
     let ns = detail.job.namespace.clone();
     let job = detail.job.name.clone();
     let overrides = detail
@@ -594,12 +585,7 @@ fn SettingsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
             );
             let version = d.version.map(|v| v.to_string()).unwrap_or_default();
             let marker = env.clone();
-            let text = d
-                .config_overrides
-                .iter()
-                .map(|(k, val)| format!("{k} = {}", val.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join("\n");
+            let text = config_lines(&d.config_overrides);
             view! {
                 <ActionForm action=actions.deploy attr:class="stack-form" attr:data-overrides=marker>
                     <Target ns=ns job=job env=env/>
