@@ -26,9 +26,14 @@ pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
 
 use leptos::prelude::*;
 
-/// A failure shown where it happened, in words.
+/// A failure shown where it happened, in words (a server function's error without the framework's prefix).
 #[component]
 pub fn ErrorBox(message: String) -> impl IntoView {
+    let message = message
+        .strip_prefix("error running server function: ")
+        .or_else(|| message.strip_prefix("ServerFnError: "))
+        .unwrap_or(&message)
+        .to_owned();
     view! { <div class="error-box" role="alert">{message}</div> }
 }
 

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use crate::components::{ErrorBox, StateBadge};
 use crate::model::config_lines;
-use crate::pages::jobs::clean;
 use crate::server_fns::{cluster_statuses, list_environments, CreateEnvironment, RegisterCluster};
 
 #[component]
@@ -26,12 +25,12 @@ pub fn Clusters() -> impl IntoView {
                 <label class="grow">"REST URL" <input name="rest_url" required placeholder="http://flink-jobmanager:8081"/></label>
                 <button class="button primary" type="submit">"Register"</button>
             </ActionForm>
-            {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=clean(e.to_string())/> })}
+            {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=e.to_string()/> })}
         </section>
         <Transition fallback=|| view! { <p class="muted">"Asking the clusters…"</p> }>
             {move || {
                 clusters.get().map(|r| match r {
-                    Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     Ok(list) => {
                         let rows = list
                             .into_iter()
@@ -89,12 +88,12 @@ pub fn Environments() -> impl IntoView {
                 </label>
                 <button class="button primary" type="submit">"Create"</button>
             </ActionForm>
-            {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=clean(e.to_string())/> })}
+            {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=e.to_string()/> })}
         </section>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 envs.get().map(|r| match r {
-                    Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     Ok(list) => {
                         let rows = list
                             .into_iter()

@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use crate::components::live::live_ticks;
 use crate::components::{ClusterCard, ErrorBox};
 use crate::model::{Attention, Dashboard as DashboardData, EnvironmentPanel};
-use crate::pages::jobs::clean;
 use crate::server_fns::get_dashboard;
 
 #[component]
@@ -27,7 +26,7 @@ pub fn Dashboard() -> impl IntoView {
             {move || {
                 data.get()
                     .map(|result| match result {
-                        Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                         Ok(d) => view! { <DashboardView data=d/> }.into_any(),
                     })
             }}

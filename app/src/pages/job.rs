@@ -7,7 +7,6 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::jobs::clean;
 use crate::components::live::live_ticks;
 use crate::components::{when, ErrorBox, StateBadge};
 use crate::model::{config_lines, Deployment, JobDetail, Operation};
@@ -78,7 +77,7 @@ pub fn JobPage() -> impl IntoView {
                 detail
                     .get()
                     .map(|result| match result {
-                        Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                         Ok(d) => view! { <JobView detail=d actions=actions/> }.into_any(),
                     })
             }}
@@ -112,7 +111,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
         .into_iter()
         .flatten()
         .next();
-        msg.map(|e| view! { <ErrorBox message=clean(e.to_string())/> })
+        msg.map(|e| view! { <ErrorBox message=e.to_string()/> })
     };
     let tab_link = move |name: &'static str, label: &'static str| {
         view! {
@@ -297,7 +296,7 @@ fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
     };
     let check = move || {
         validate.value().get().map(|r| match r {
-            Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+            Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
             Ok(c) => {
                 let errors = c
                     .errors
@@ -323,7 +322,7 @@ fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
     };
     let saved = move || {
         actions.save.value().get().map(|r| match r {
-            Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+            Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
             Ok(v) => view! { <p class="ok-text" data-test="saved">{format!("Saved version {}", v.number)}</p> }.into_any(),
         })
     };
@@ -401,7 +400,7 @@ fn ProgramTab(detail: JobDetail) -> impl IntoView {
                 <label>"Message" <input name="message" placeholder="What changed"/></label>
                 <button class="button primary" type="submit" data-test="jar-save">"Upload and save version"</button>
             </form>
-            {move || upload_error().map(|e| view! { <ErrorBox message=clean(e)/> })}
+            {move || upload_error().map(|e| view! { <ErrorBox message=e/> })}
         </section>
     }
 }
@@ -491,7 +490,7 @@ fn DiffView(ns: String, job: String, numbers: Vec<i32>) -> impl IntoView {
             </form>
             <Transition fallback=|| ()>
                 {move || diff.get().map(|r| match r {
-                    Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     Ok(d) => {
                         let changed = if d.changed.is_empty() { "nothing".to_string() } else { d.changed.join(", ") };
                         let rows = d
@@ -603,7 +602,7 @@ fn SettingsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
         .collect_view();
     let saved = move || {
         actions.settings.value().get().map(|r| match r {
-            Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+            Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
             Ok(v) => view! { <p class="ok-text" data-test="settings-saved">{format!("Saved version {}", v.number)}</p> }.into_any(),
         })
     };

@@ -62,14 +62,14 @@ pub fn Jobs() -> impl IntoView {
                     .value()
                     .get()
                     .and_then(|r| r.err())
-                    .map(|e| view! { <ErrorBox message=clean(e.to_string())/> })
+                    .map(|e| view! { <ErrorBox message=e.to_string()/> })
             }}
         </section>
         <Transition fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
             {move || {
                 rows.get()
                     .map(|result| match result {
-                        Err(e) => view! { <ErrorBox message=clean(e.to_string())/> }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                         Ok(list) => {
                             let list = list.clone();
                             view! {
@@ -124,13 +124,4 @@ pub fn Jobs() -> impl IntoView {
             }}
         </Transition>
     }
-}
-
-/// A server function's error without the framework's prefix.
-pub fn clean(message: String) -> String {
-    message
-        .strip_prefix("error running server function: ")
-        .or_else(|| message.strip_prefix("ServerFnError: "))
-        .unwrap_or(&message)
-        .to_owned()
 }

@@ -52,8 +52,6 @@ struct JobEntry {
     jid: String,
     name: String,
     state: String,
-    #[serde(rename = "start-time")]
-    start_time: i64,
     #[serde(default)]
     tasks: Tasks,
 }
@@ -148,7 +146,6 @@ impl ClusterBackend for FlinkSession {
                 id: j.jid,
                 name: j.name,
                 state: j.state,
-                start_time_ms: j.start_time,
                 tasks_running: j.tasks.running,
                 tasks_total: j.tasks.total,
             })

@@ -51,7 +51,6 @@ pub struct JobSummary {
     pub name: String,
     /// Flink's state name: RUNNING, FINISHED, FAILED, RESTARTING, ...
     pub state: String,
-    pub start_time_ms: i64,
     /// Tasks running, of all the job's tasks: a streaming job is fully up when they are equal.
     pub tasks_running: u32,
     pub tasks_total: u32,

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use weir_app::model::{Deployment, JobDetail, JobRow, Operation, OperationStep, Snapshot};
 
 use super::{Engine, EngineError};
-use crate::store::entities::{cluster, deployment, environment, job, namespace, operation};
+use crate::store::entities::{cluster, deployment, environment, job, namespace, operation, operation_step};
 
 /// A deployment with the rows around it, as the engine works with it.
 #[derive(Clone, Debug)]
@@ -178,14 +178,8 @@ impl Engine {
             .store
             .steps_of(op.id)
             .await?
-            .into_iter()
-            .map(|s| OperationStep {
-                name: s.name,
-                status: s.status,
-                data: serde_json::from_str(&s.data).unwrap_or(Value::Null),
-                started_at: s.started_at,
-                finished_at: s.finished_at,
-            })
+            .iter()
+            .map(step_view)
             .collect();
         Ok(Operation {
             id: op.id,
@@ -202,6 +196,17 @@ impl Engine {
             started_at: op.started_at,
             finished_at: op.finished_at,
         })
+    }
+}
+
+/// A recorded step as callers see it.
+pub(super) fn step_view(s: &operation_step::Model) -> OperationStep {
+    OperationStep {
+        name: s.name.clone(),
+        status: s.status.clone(),
+        data: serde_json::from_str(&s.data).unwrap_or(Value::Null),
+        started_at: s.started_at,
+        finished_at: s.finished_at,
     }
 }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use futures::future::join_all;
 use weir_app::model::Event;
 
-use super::operations::savepoint::{ACTIVE_STATES, TERMINAL_STATES};
+use super::operations::savepoint::TERMINAL_STATES;
 use super::{Engine, EngineError};
 use crate::store::entities::deployment;
 
@@ -124,9 +124,4 @@ impl Engine {
         }
         Ok(())
     }
-}
-
-/// True for observed states in which the job is alive on its cluster.
-pub fn is_active(state: &str) -> bool {
-    ACTIVE_STATES.contains(&state)
 }

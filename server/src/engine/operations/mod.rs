@@ -16,9 +16,9 @@ pub mod stop;
 use std::future::Future;
 
 use serde_json::{json, Value};
-use weir_app::model::{Event, Operation, OperationStep};
+use weir_app::model::{Event, Operation};
 
-use super::deployments::Placed;
+use super::deployments::{step_view, Placed};
 use super::{Engine, EngineError};
 use crate::store::entities::{operation, operation_step};
 use crate::store::operations::Admission;
@@ -54,17 +54,7 @@ impl OpCtx {
             params: serde_json::from_str(&self.op.params).unwrap_or(Value::Null),
             status: "running".into(),
             error: None,
-            steps: self
-                .steps
-                .iter()
-                .map(|s| OperationStep {
-                    name: s.name.clone(),
-                    status: s.status.clone(),
-                    data: serde_json::from_str(&s.data).unwrap_or(Value::Null),
-                    started_at: s.started_at,
-                    finished_at: s.finished_at,
-                })
-                .collect(),
+            steps: self.steps.iter().map(step_view).collect(),
             created_at: self.op.created_at,
             started_at: self.op.started_at.or(Some(self.op.created_at)),
             finished_at: None,

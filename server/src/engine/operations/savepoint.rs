@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::super::deployments::{parse_map, Placed};
 use super::super::{new_flink_id, Engine, EngineError};
 use super::{kind, OpCtx};
-use crate::backends::{BackendError, ClusterBackend, SavepointStatus};
+use crate::backends::{BackendError, ClusterBackend, JobSummary, SavepointStatus};
 use crate::store::snapshots::NewSnapshot;
 
 /// Flink job states in which a job is alive on the cluster.
@@ -64,6 +64,33 @@ impl Engine {
         job_id: &str,
         limit: Duration,
     ) -> Result<String, EngineError> {
+        self.wait_job(placed, backend, job_id, limit, "have all its tasks running", |j| {
+            j.state == "RUNNING" && j.tasks_total > 0 && j.tasks_running == j.tasks_total
+        })
+        .await
+    }
+
+    /// Waits until the job has ended (FINISHED, CANCELED or FAILED), for at most `limit`.
+    pub(super) async fn wait_job_ended(
+        &self,
+        placed: &Placed,
+        backend: &dyn ClusterBackend,
+        job_id: &str,
+        limit: Duration,
+    ) -> Result<String, EngineError> {
+        self.wait_job(placed, backend, job_id, limit, "end", |_| false).await
+    }
+
+    /// Polls the cluster's job list until the job ends or `reached` holds, for at most `limit`; returns the state.
+    async fn wait_job(
+        &self,
+        placed: &Placed,
+        backend: &dyn ClusterBackend,
+        job_id: &str,
+        limit: Duration,
+        goal: &str,
+        reached: impl Fn(&JobSummary) -> bool,
+    ) -> Result<String, EngineError> {
         let started = Instant::now();
         loop {
             let jobs = backend
@@ -71,45 +98,12 @@ impl Engine {
                 .await
                 .map_err(|source| EngineError::Cluster { cluster: placed.cluster.name.clone(), source })?;
             if let Some(j) = jobs.into_iter().find(|j| j.id == job_id) {
-                if TERMINAL_STATES.contains(&j.state.as_str()) {
-                    return Ok(j.state);
-                }
-                if j.state == "RUNNING" && j.tasks_total > 0 && j.tasks_running == j.tasks_total {
+                if TERMINAL_STATES.contains(&j.state.as_str()) || reached(&j) {
                     return Ok(j.state);
                 }
             }
             if started.elapsed() >= limit {
-                return Err(EngineError::Failed(format!(
-                    "job {job_id} did not have all its tasks running within {}s",
-                    limit.as_secs()
-                )));
-            }
-            tokio::time::sleep(poll_delay(started.elapsed())).await;
-        }
-    }
-
-    /// Waits until the job reaches one of `states` (or a terminal state), for at most `limit`.
-    pub(super) async fn wait_job_state(
-        &self,
-        placed: &Placed,
-        backend: &dyn ClusterBackend,
-        job_id: &str,
-        states: &[&str],
-        limit: Duration,
-    ) -> Result<String, EngineError> {
-        let started = Instant::now();
-        loop {
-            if let Some(state) = self.job_state(placed, backend, job_id).await? {
-                if states.contains(&state.as_str()) || TERMINAL_STATES.contains(&state.as_str()) {
-                    return Ok(state);
-                }
-            }
-            if started.elapsed() >= limit {
-                return Err(EngineError::Failed(format!(
-                    "job {job_id} did not reach {} within {}s",
-                    states.join(" or "),
-                    limit.as_secs()
-                )));
+                return Err(EngineError::Failed(format!("job {job_id} did not {goal} within {}s", limit.as_secs())));
             }
             tokio::time::sleep(poll_delay(started.elapsed())).await;
         }
@@ -183,7 +177,7 @@ impl Engine {
         let location = out["location"].as_str().unwrap_or_default().to_owned();
         if stop_drain.is_some() {
             let backend = self.backend(&placed.cluster)?;
-            let state = self.wait_job_state(placed, backend.as_ref(), job_id, TERMINAL_STATES, Duration::from_secs(60)).await?;
+            let state = self.wait_job_ended(placed, backend.as_ref(), job_id, Duration::from_secs(60)).await?;
             self.store.observe_deployment(placed.deployment.id, &state, None).await?;
         }
         self.record_snapshot(placed, "savepoint", origin, &location, job_id, Some(ctx.op.id)).await?;

@@ -97,7 +97,7 @@ impl Engine {
                     backend.cancel(job_id).await.map_err(|source| EngineError::Cluster { cluster, source })?;
                 }
                 let end = self
-                    .wait_job_state(placed, backend.as_ref(), job_id, TERMINAL_STATES, Duration::from_secs(60))
+                    .wait_job_ended(placed, backend.as_ref(), job_id, Duration::from_secs(60))
                     .await
                     .ok();
                 let mut out = data.clone();
