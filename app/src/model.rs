@@ -100,6 +100,77 @@ pub struct ClusterHealth {
 pub struct Namespace {
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// The caller's role in it (`viewer`, `editor`, `owner`); administrators are owners everywhere.
+    pub role: Option<String>,
+}
+
+/// A local account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub admin: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user's role in a namespace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub user: String,
+    pub role: String,
+    pub since: DateTime<Utc>,
+}
+
+/// An API token as listed (the secret itself is shown once, at creation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    /// The token's first characters, to recognise it.
+    pub prefix: String,
+    pub user: String,
+    /// Scope: only this namespace, with at most `role`; none: the user's own rights.
+    pub namespace: Option<String>,
+    pub role: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token just created: the secret, shown this once, and its record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub token: String,
+    pub info: ApiToken,
+}
+
+/// One state-changing request, as the audit log keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The user, `user (token label)`, or `anonymous`.
+    pub actor: String,
+    pub action: String,
+    pub request: String,
+    pub namespace: Option<String>,
+    pub target: Option<String>,
+    pub address: Option<String>,
+    pub status: i32,
+    /// ok, denied, failed.
+    pub outcome: String,
+}
+
+/// Who the caller is, as the UI and `GET /api/v1/session` show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub admin: bool,
+    /// `session` or `token`.
+    pub via: String,
+    /// Each namespace the caller has a role in, with the role.
+    pub namespaces: Vec<Namespace>,
+    /// The session's CSRF token (send it as `X-CSRF-Token` on state-changing requests made with the cookie).
+    pub csrf_token: Option<String>,
 }
 
 /// A named Flink program.

@@ -6,12 +6,9 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::model::DeployForm;
 use crate::model::{
-    Cluster, ClusterStatus, Dashboard, Environment, Job, JobDetail, JobRow, SqlCheck, Version, VersionDiff,
+    ApiToken, AuditEntry, Cluster, ClusterStatus, CreatedToken, Dashboard, Environment, Job, JobDetail, JobRow, Me,
+    Member, Namespace, SqlCheck, User, Version, VersionDiff,
 };
-
-/// Who acts from the UI until accounts exist.
-#[cfg(feature = "ssr")]
-const UI_ACTOR: &str = "web-ui";
 
 /// Turns an engine error into the server function's error, answering with the engine's HTTP status — except
 /// for a plain HTML form post, which is sent back to its page with the error in the address (a redirect,
@@ -32,9 +29,11 @@ fn fail(e: crate::engine_port::UiError) -> ServerFnError {
     ServerFnError::new(e.message)
 }
 
+/// The engine, acting as this request's caller (bound by the server to the request).
 #[cfg(feature = "ssr")]
 fn engine() -> Result<crate::engine_port::SharedEngine, ServerFnError> {
-    use_context::<crate::engine_port::SharedEngine>()
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<crate::engine_port::SharedEngine>().cloned())
         .ok_or_else(|| ServerFnError::new("the engine is not available to this request"))
 }
 
@@ -98,7 +97,7 @@ pub async fn create_job(ns: String, name: String, kind: String, description: Str
 /// Saves the next version of a SQL job.
 #[server(endpoint = "save_version")]
 pub async fn save_version(ns: String, job: String, sql: String, message: String) -> Result<Version, ServerFnError> {
-    engine()?.save_sql_version(&ns, &job, &sql, &message, UI_ACTOR).await.map_err(fail)
+    engine()?.save_sql_version(&ns, &job, &sql, &message).await.map_err(fail)
 }
 
 /// Uploads a JAR and saves it as the next version of a JAR job. A multipart form with the fields `ns`, `job`,
@@ -132,7 +131,7 @@ pub async fn save_jar_version(data: leptos::server_fn::codec::MultipartData) -> 
     let entry_class = Some(get("entry_class")).filter(|c| !c.is_empty());
     let args = get("args").lines().map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
     engine()?
-        .save_jar_version(&get("ns"), &get("job"), &file_name, bytes, entry_class, args, parallelism, &get("message"), UI_ACTOR)
+        .save_jar_version(&get("ns"), &get("job"), &file_name, bytes, entry_class, args, parallelism, &get("message"))
         .await
         .map_err(fail)
 }
@@ -152,7 +151,7 @@ pub async fn save_settings(
         p => Some(p.parse::<i32>().map_err(|_| ServerFnError::new(format!("parallelism '{p}' is not a number")))?),
     };
     let config = crate::model::parse_config_lines(&flink_config).map_err(ServerFnError::new)?;
-    engine()?.save_settings(&ns, &job, parallelism, config, &message, UI_ACTOR).await.map_err(fail)
+    engine()?.save_settings(&ns, &job, parallelism, config, &message).await.map_err(fail)
 }
 
 /// Checks SQL with the real Flink planner.
@@ -173,23 +172,113 @@ pub async fn deploy(
     overrides: String,
 ) -> Result<i64, ServerFnError> {
     let form = DeployForm::from_fields(&version, &restore, &restore_path, &overrides).map_err(ServerFnError::new)?;
-    engine()?.deploy(&ns, &job, &env, form, UI_ACTOR).await.map_err(fail)
+    engine()?.deploy(&ns, &job, &env, form).await.map_err(fail)
 }
 
 /// Stops with a savepoint (`savepoint` true) or cancels.
 #[server(endpoint = "stop")]
 pub async fn stop(ns: String, job: String, env: String, savepoint: bool) -> Result<i64, ServerFnError> {
-    engine()?.stop(&ns, &job, &env, savepoint, UI_ACTOR).await.map_err(fail)
+    engine()?.stop(&ns, &job, &env, savepoint).await.map_err(fail)
 }
 
 /// Takes a savepoint while the job runs.
 #[server(endpoint = "savepoint")]
 pub async fn savepoint(ns: String, job: String, env: String) -> Result<i64, ServerFnError> {
-    engine()?.savepoint(&ns, &job, &env, UI_ACTOR).await.map_err(fail)
+    engine()?.savepoint(&ns, &job, &env).await.map_err(fail)
 }
 
 /// Rolls back to a version, keeping current state (`latest-savepoint`) or with that version's snapshot.
 #[server(endpoint = "rollback")]
 pub async fn rollback(ns: String, job: String, env: String, version: i32, restore: String) -> Result<i64, ServerFnError> {
-    engine()?.rollback(&ns, &job, &env, version, &restore, UI_ACTOR).await.map_err(fail)
+    engine()?.rollback(&ns, &job, &env, version, &restore).await.map_err(fail)
+}
+
+/// Who is signed in; `None` for nobody (the login page).
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
+    match engine()?.me().await {
+        Ok(me) => Ok(Some(me)),
+        Err(e) if e.status == 401 => Ok(None),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// The namespaces the caller has a role in.
+#[server(endpoint = "namespaces")]
+pub async fn list_namespaces() -> Result<Vec<Namespace>, ServerFnError> {
+    engine()?.namespaces().await.map_err(fail)
+}
+
+/// A namespace's members, and the environments it may use.
+#[server(endpoint = "namespace_detail")]
+pub async fn get_namespace_detail(ns: String) -> Result<(Vec<Member>, Vec<String>), ServerFnError> {
+    let engine = engine()?;
+    let members = engine.members(&ns).await.map_err(fail)?;
+    let environments = engine.namespace_environments(&ns).await.map_err(fail)?;
+    Ok((members, environments))
+}
+
+/// Gives a user a role in a namespace (owners).
+#[server(endpoint = "set_member")]
+pub async fn set_member(ns: String, user: String, role: String) -> Result<Member, ServerFnError> {
+    engine()?.set_member(&ns, &user, &role).await.map_err(fail)
+}
+
+/// Removes a member (owners).
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(ns: String, user: String) -> Result<(), ServerFnError> {
+    engine()?.remove_member(&ns, &user).await.map_err(fail)
+}
+
+/// Limits a namespace to some environments; `environments` holds one name per line (none: every one).
+#[server(endpoint = "set_namespace_environments")]
+pub async fn set_namespace_environments(ns: String, environments: String) -> Result<Vec<String>, ServerFnError> {
+    let list = environments.split([',', '\n']).map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect();
+    engine()?.set_namespace_environments(&ns, list).await.map_err(fail)
+}
+
+/// The audit log: one namespace's (empty `ns`: everything the caller may read).
+#[server(endpoint = "audit")]
+pub async fn list_audit(ns: String) -> Result<Vec<AuditEntry>, ServerFnError> {
+    let ns = Some(ns.trim().to_owned()).filter(|n| !n.is_empty());
+    engine()?.audit(ns).await.map_err(fail)
+}
+
+/// The caller's API tokens.
+#[server(endpoint = "tokens")]
+pub async fn list_tokens() -> Result<Vec<ApiToken>, ServerFnError> {
+    engine()?.tokens().await.map_err(fail)
+}
+
+/// Creates an API token; the answer holds the secret, shown once. Empty `namespace`: the user's own rights.
+#[server(endpoint = "create_token")]
+pub async fn create_token(name: String, namespace: String, role: String) -> Result<CreatedToken, ServerFnError> {
+    let namespace = Some(namespace.trim().to_owned()).filter(|n| !n.is_empty());
+    let role = namespace.as_ref().map(|_| role.trim().to_owned()).filter(|r| !r.is_empty());
+    engine()?.create_token(&name, namespace, role).await.map_err(fail)
+}
+
+/// Revokes an API token.
+#[server(endpoint = "revoke_token")]
+pub async fn revoke_token(id: i64) -> Result<ApiToken, ServerFnError> {
+    engine()?.revoke_token(id).await.map_err(fail)
+}
+
+/// Every user (administrators).
+#[server(endpoint = "users")]
+pub async fn list_users() -> Result<Vec<User>, ServerFnError> {
+    engine()?.users().await.map_err(fail)
+}
+
+/// Creates a user (administrators); `admin` is "on" from a checkbox.
+#[server(endpoint = "create_user")]
+pub async fn create_user(name: String, password: String, admin: Option<String>) -> Result<User, ServerFnError> {
+    engine()?.create_user(&name, &password, admin.is_some()).await.map_err(fail)
+}
+
+/// Creates a namespace (administrators), with an optional first owner.
+#[server(endpoint = "create_namespace")]
+pub async fn create_namespace(name: String, owner: String) -> Result<Namespace, ServerFnError> {
+    let owner = Some(owner.trim().to_owned()).filter(|o| !o.is_empty());
+    engine()?.create_namespace(&name, owner).await.map_err(fail)
 }

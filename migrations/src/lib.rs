@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_clusters_environments;
 mod m20261121_000002_jobs_deployments;
+mod m20261121_000003_accounts;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_clusters_environments::Migration),
             Box::new(m20261121_000002_jobs_deployments::Migration),
+            Box::new(m20261121_000003_accounts::Migration),
         ]
     }
 }

@@ -25,6 +25,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub engine: EngineConfig,
+    pub auth: AuthConfig,
     /// Clusters registered at start-up (created, or updated to match, when the server starts).
     #[serde(rename = "clusters")]
     pub clusters: Vec<ClusterDecl>,
@@ -42,6 +43,24 @@ pub struct ServerConfig {
     pub site_root: PathBuf,
     /// Where Weir keeps its files (the SQLite database by default, later JAR artifacts).
     pub data_dir: PathBuf,
+    /// The address users reach Weir at, e.g. `https://weir.example.com` behind a TLS proxy. When it is https
+    /// the session cookie is Secure; its origin passes the CSRF check. Empty: `http://<listen>`.
+    pub public_url: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// A web session unused this many seconds ends.
+    pub session_idle_s: u64,
+    /// A web session ends this many seconds after its login, however active.
+    pub session_absolute_s: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { session_idle_s: 2 * 3600, session_absolute_s: 24 * 3600 }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -120,6 +139,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             site_root: PathBuf::from("target/site"),
             data_dir: PathBuf::from("data"),
+            public_url: String::new(),
         }
     }
 }
@@ -159,6 +179,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             log: LogConfig::default(),
             engine: EngineConfig::default(),
+            auth: AuthConfig::default(),
             clusters: Vec::new(),
             environments: Vec::new(),
         }
@@ -207,6 +228,15 @@ impl Config {
         }
         if let Some(v) = var("WEIR_SITE_ROOT") {
             self.server.site_root = PathBuf::from(v);
+        }
+        if let Some(v) = var("WEIR_PUBLIC_URL") {
+            self.server.public_url = v;
+        }
+        if let Some(v) = var("WEIR_SESSION_IDLE_S") {
+            self.auth.session_idle_s = parse_env("WEIR_SESSION_IDLE_S", v)?;
+        }
+        if let Some(v) = var("WEIR_SESSION_ABSOLUTE_S") {
+            self.auth.session_absolute_s = parse_env("WEIR_SESSION_ABSOLUTE_S", v)?;
         }
         if let Some(v) = var("WEIR_DATA_DIR") {
             self.server.data_dir = PathBuf::from(v);
@@ -283,6 +313,19 @@ impl Config {
             if let Some(cache) = cache {
                 self.engine.flink_home = cache.join("flink-2.3.0");
             }
+        }
+    }
+
+    /// Session and cookie settings from this configuration.
+    pub fn auth_settings(&self) -> crate::auth::AuthSettings {
+        let public_url = match self.server.public_url.trim() {
+            "" => format!("http://{}", self.server.listen),
+            url => url.trim_end_matches('/').to_owned(),
+        };
+        crate::auth::AuthSettings {
+            idle: std::time::Duration::from_secs(self.auth.session_idle_s.max(1)),
+            absolute: std::time::Duration::from_secs(self.auth.session_absolute_s.max(1)),
+            public_url: Some(public_url),
         }
     }
 

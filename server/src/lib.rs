@@ -10,6 +10,7 @@
 //! - [`server`]: assembles all of the above into one Axum application and serves it.
 
 pub mod api;
+pub mod auth;
 pub mod backends;
 pub mod config;
 pub mod engine;

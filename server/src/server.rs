@@ -10,7 +10,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::engine::{Engine, EngineError};
 use crate::store::{Store, StoreError};
-use crate::{api, web};
+use crate::{api, auth, web};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -36,6 +36,13 @@ pub async fn build(config: &Config) -> Result<Weir, ServeError> {
     tracing::info!(backend = store.backend_name(), "database ready");
     let engine = Engine::new(store, config.engine_settings())?;
     engine.apply_declarations(&config.clusters, &config.environments).await?;
+    // First start only: the first administrator from the environment.
+    if let Ok(password) = std::env::var("WEIR_ADMIN_PASSWORD") {
+        let name = std::env::var("WEIR_ADMIN_USER").unwrap_or_else(|_| "admin".into());
+        if engine.bootstrap_admin(&name, &password).await? {
+            tracing::info!(user = %name, "created the first administrator from WEIR_ADMIN_PASSWORD");
+        }
+    }
     let options = LeptosOptions::builder()
         .output_name("weir")
         .site_root(config.server.site_root.display().to_string())
@@ -43,10 +50,8 @@ pub async fn build(config: &Config) -> Result<Weir, ServeError> {
         .site_addr(config.server.listen)
         .env(if cfg!(debug_assertions) { Env::DEV } else { Env::PROD })
         .build();
-    let router = Router::new()
-        .merge(api::router(engine.clone()))
-        .merge(web::router(engine.clone(), options))
-        .layer(TraceLayer::new_for_http());
+    let router = Router::new().merge(api::router(engine.clone())).merge(web::router(engine.clone(), options));
+    let router = auth::layer(router, engine.clone(), config.auth_settings()).layer(TraceLayer::new_for_http());
     Ok(Weir { engine, router })
 }
 
@@ -58,7 +63,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .await
         .map_err(|source| ServeError::Listen { addr: config.server.listen.to_string(), source })?;
     tracing::info!("Weir is listening on http://{}", config.server.listen);
-    axum::serve(listener, weir.router).with_graceful_shutdown(shutdown_signal()).await?;
+    // The client's address is kept for the audit log and login throttling.
+    let app = weir.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("Weir stopped");
     Ok(())
 }

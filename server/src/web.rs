@@ -1,17 +1,21 @@
 //! The web UI: Leptos pages rendered on the server, server functions, and the static assets built by
 //! cargo-leptos. Server functions reach the engine through [`weir_app::engine_port::EnginePort`], implemented
-//! here by delegating to the same engine operations the REST API calls.
+//! here by [`AsCaller`]: the engine bound to the request's caller, so every call is checked by the engine as
+//! that caller. Pages ask anonymous visitors to log in first.
 
 use std::sync::Arc;
 
+use axum::extract::{Request, State};
+use axum::http::{header, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use weir_app::engine_port::{EnginePort, SharedEngine, UiError};
 use weir_app::model::{
-    Cluster, ClusterStatus, Dashboard, DeployForm, Environment, Job, JobDetail, JobRow, SqlCheck, Version,
-    VersionDiff,
+    ApiToken, AuditEntry, Cluster, ClusterStatus, CreatedToken, Dashboard, DeployForm, Environment, Job, JobDetail,
+    JobRow, Me, Member, Namespace, SqlCheck, User, Version, VersionDiff,
 };
 use weir_app::{shell, App};
 
@@ -21,7 +25,17 @@ use crate::engine::jobs::NewJob;
 use crate::engine::operations::deploy::{DeployRequest, RollbackRequest};
 use crate::engine::operations::stop::StopRequest;
 use crate::engine::versions::NewVersion;
-use crate::engine::{Engine, EngineError};
+use crate::engine::access::identity_is_anonymous;
+use crate::engine::access::members::NewNamespace;
+use crate::engine::access::tokens::NewToken;
+use crate::engine::access::users::NewUser;
+use crate::engine::{Caller, Engine, EngineError};
+
+/// The engine acting as one request's caller.
+pub struct AsCaller {
+    engine: Engine,
+    caller: Caller,
+}
 
 /// The engine's error for the UI, with the status the REST API would answer (one mapping, in `api::error`).
 fn text(e: EngineError) -> UiError {
@@ -30,22 +44,22 @@ fn text(e: EngineError) -> UiError {
 }
 
 #[async_trait::async_trait]
-impl EnginePort for Engine {
+impl EnginePort for AsCaller {
     async fn cluster_statuses(&self) -> Result<Vec<ClusterStatus>, UiError> {
-        Engine::cluster_statuses(self).await.map_err(text)
+        self.engine.cluster_statuses(&self.caller).await.map_err(text)
     }
 
     async fn dashboard(&self) -> Result<Dashboard, UiError> {
-        Engine::dashboard(self).await.map_err(text)
+        self.engine.dashboard(&self.caller).await.map_err(text)
     }
 
     async fn environments(&self) -> Result<Vec<Environment>, UiError> {
-        self.list_environments().await.map_err(text)
+        self.engine.list_environments(&self.caller).await.map_err(text)
     }
 
     async fn register_cluster(&self, name: &str, kind: &str, rest_url: &str) -> Result<Cluster, UiError> {
         let new = NewCluster { name: name.trim().into(), kind: kind.into(), rest_url: rest_url.trim().into() };
-        Engine::register_cluster(self, new).await.map_err(text)
+        self.engine.register_cluster(&self.caller, new).await.map_err(text)
     }
 
     async fn create_environment(
@@ -55,29 +69,29 @@ impl EnginePort for Engine {
         flink_config: serde_json::Map<String, serde_json::Value>,
     ) -> Result<Environment, UiError> {
         let new = NewEnvironment { name: name.trim().into(), cluster: cluster.into(), flink_config };
-        Engine::create_environment(self, new).await.map_err(text)
+        self.engine.create_environment(&self.caller, new).await.map_err(text)
     }
 
     async fn job_rows(&self, ns: &str) -> Result<Vec<JobRow>, UiError> {
-        Engine::job_rows(self, ns).await.map_err(text)
+        self.engine.job_rows(&self.caller, ns).await.map_err(text)
     }
 
     async fn job_detail(&self, ns: &str, job: &str) -> Result<JobDetail, UiError> {
-        Engine::job_detail(self, ns, job).await.map_err(text)
+        self.engine.job_detail(&self.caller, ns, job).await.map_err(text)
     }
 
     async fn version_diff(&self, ns: &str, job: &str, a: i32, b: i32) -> Result<VersionDiff, UiError> {
-        self.diff_versions(ns, job, a, b).await.map_err(text)
+        self.engine.diff_versions(&self.caller, ns, job, a, b).await.map_err(text)
     }
 
     async fn create_job(&self, ns: &str, name: &str, kind: &str, description: &str) -> Result<Job, UiError> {
         let new = NewJob { name: name.trim().into(), kind: kind.into(), description: description.trim().into() };
-        Engine::create_job(self, ns, new).await.map_err(text)
+        self.engine.create_job(&self.caller, ns, new).await.map_err(text)
     }
 
-    async fn save_sql_version(&self, ns: &str, job: &str, sql: &str, message: &str, by: &str) -> Result<Version, UiError> {
+    async fn save_sql_version(&self, ns: &str, job: &str, sql: &str, message: &str) -> Result<Version, UiError> {
         let new = NewVersion { sql: Some(sql.into()), message: message.trim().into(), ..Default::default() };
-        self.create_version(ns, job, new, by).await.map_err(text)
+        self.engine.create_version(&self.caller, ns, job, new).await.map_err(text)
     }
 
     async fn save_jar_version(
@@ -90,9 +104,8 @@ impl EnginePort for Engine {
         args: Vec<String>,
         parallelism: Option<i32>,
         message: &str,
-        by: &str,
     ) -> Result<Version, UiError> {
-        let artifact = self.store_artifact(file_name, jar).await.map_err(text)?;
+        let artifact = self.engine.store_artifact(&self.caller, file_name, jar).await.map_err(text)?;
         let new = NewVersion {
             artifact: Some(artifact.sha256),
             entry_class,
@@ -101,7 +114,7 @@ impl EnginePort for Engine {
             message: message.trim().into(),
             ..Default::default()
         };
-        self.create_version(ns, job, new, by).await.map_err(text)
+        self.engine.create_version(&self.caller, ns, job, new).await.map_err(text)
     }
 
     async fn save_settings(
@@ -111,16 +124,15 @@ impl EnginePort for Engine {
         parallelism: Option<i32>,
         flink_config: serde_json::Map<String, serde_json::Value>,
         message: &str,
-        by: &str,
     ) -> Result<Version, UiError> {
-        self.create_settings_version(ns, job, parallelism, flink_config, message, by).await.map_err(text)
+        self.engine.create_settings_version(&self.caller, ns, job, parallelism, flink_config, message).await.map_err(text)
     }
 
     async fn validate_sql(&self, sql: &str) -> Result<SqlCheck, UiError> {
-        Engine::validate_sql(self, sql, None).await.map_err(text)
+        self.engine.validate_sql(&self.caller, sql, None).await.map_err(text)
     }
 
-    async fn deploy(&self, ns: &str, job: &str, env: &str, form: DeployForm, by: &str) -> Result<i64, UiError> {
+    async fn deploy(&self, ns: &str, job: &str, env: &str, form: DeployForm) -> Result<i64, UiError> {
         let req = DeployRequest {
             version: form.version,
             restore: form.restore,
@@ -128,21 +140,98 @@ impl EnginePort for Engine {
             allow_non_restored_state: Some(form.allow_non_restored_state),
             config_overrides: form.config_overrides,
         };
-        self.request_deploy(ns, job, env, req, by).await.map_err(text)
+        self.engine.request_deploy(&self.caller, ns, job, env, req).await.map_err(text)
     }
 
-    async fn stop(&self, ns: &str, job: &str, env: &str, savepoint: bool, by: &str) -> Result<i64, UiError> {
-        self.request_stop(ns, job, env, StopRequest { savepoint, drain: false }, by).await.map_err(text)
+    async fn stop(&self, ns: &str, job: &str, env: &str, savepoint: bool) -> Result<i64, UiError> {
+        self.engine.request_stop(&self.caller, ns, job, env, StopRequest { savepoint, drain: false }).await.map_err(text)
     }
 
-    async fn savepoint(&self, ns: &str, job: &str, env: &str, by: &str) -> Result<i64, UiError> {
-        self.request_savepoint(ns, job, env, by).await.map_err(text)
+    async fn savepoint(&self, ns: &str, job: &str, env: &str) -> Result<i64, UiError> {
+        self.engine.request_savepoint(&self.caller, ns, job, env).await.map_err(text)
     }
 
-    async fn rollback(&self, ns: &str, job: &str, env: &str, version: i32, restore: &str, by: &str) -> Result<i64, UiError> {
+    async fn rollback(&self, ns: &str, job: &str, env: &str, version: i32, restore: &str) -> Result<i64, UiError> {
         let req = RollbackRequest { version, restore: Some(restore.into()), allow_non_restored_state: None };
-        self.request_rollback(ns, job, env, req, by).await.map_err(text)
+        self.engine.request_rollback(&self.caller, ns, job, env, req).await.map_err(text)
     }
+
+    async fn me(&self) -> Result<Me, UiError> {
+        self.engine.me(&self.caller).await.map_err(text)
+    }
+
+    async fn namespaces(&self) -> Result<Vec<Namespace>, UiError> {
+        self.engine.list_namespaces(&self.caller).await.map_err(text)
+    }
+
+    async fn members(&self, ns: &str) -> Result<Vec<Member>, UiError> {
+        self.engine.list_members(&self.caller, ns).await.map_err(text)
+    }
+
+    async fn set_member(&self, ns: &str, user: &str, role: &str) -> Result<Member, UiError> {
+        self.engine.set_member(&self.caller, ns, user.trim(), role).await.map_err(text)
+    }
+
+    async fn remove_member(&self, ns: &str, user: &str) -> Result<(), UiError> {
+        self.engine.remove_member(&self.caller, ns, user).await.map_err(text)
+    }
+
+    async fn namespace_environments(&self, ns: &str) -> Result<Vec<String>, UiError> {
+        self.engine.namespace_environments(&self.caller, ns).await.map_err(text)
+    }
+
+    async fn set_namespace_environments(&self, ns: &str, environments: Vec<String>) -> Result<Vec<String>, UiError> {
+        self.engine.set_namespace_environments(&self.caller, ns, &environments).await.map_err(text)
+    }
+
+    async fn audit(&self, ns: Option<String>) -> Result<Vec<AuditEntry>, UiError> {
+        self.engine.list_audit(&self.caller, ns.as_deref(), None, None).await.map_err(text)
+    }
+
+    async fn tokens(&self) -> Result<Vec<ApiToken>, UiError> {
+        let me = self.caller.user().map(|u| u.name.clone());
+        self.engine.list_tokens(&self.caller, me.as_deref()).await.map_err(text)
+    }
+
+    async fn create_token(&self, name: &str, namespace: Option<String>, role: Option<String>) -> Result<CreatedToken, UiError> {
+        let new = NewToken { name: name.trim().into(), user: None, namespace, role };
+        self.engine.create_token(&self.caller, new).await.map_err(text)
+    }
+
+    async fn revoke_token(&self, id: i64) -> Result<ApiToken, UiError> {
+        self.engine.revoke_token(&self.caller, id).await.map_err(text)
+    }
+
+    async fn users(&self) -> Result<Vec<User>, UiError> {
+        self.engine.list_users(&self.caller).await.map_err(text)
+    }
+
+    async fn create_user(&self, name: &str, password: &str, admin: bool) -> Result<User, UiError> {
+        let new = NewUser { name: name.trim().into(), password: password.into(), admin };
+        self.engine.create_user(&self.caller, new).await.map_err(text)
+    }
+
+    async fn create_namespace(&self, name: &str, owner: Option<String>) -> Result<Namespace, UiError> {
+        let new = NewNamespace { name: name.trim().into(), owner };
+        self.engine.create_namespace(&self.caller, new).await.map_err(text)
+    }
+}
+
+/// Binds the engine to the request's caller for the server functions and pages of this request.
+async fn bind_caller(State(engine): State<Engine>, mut req: Request, next: Next) -> Response {
+    let caller = req.extensions().get::<Caller>().cloned().unwrap_or_else(|| Caller::anonymous(None));
+    let anonymous = identity_is_anonymous(&caller);
+    let wants_page = req.method() == Method::GET
+        && req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let path = req.uri().path();
+    if anonymous && wants_page && path != "/login" {
+        let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let to = format!("/login?next={}", serde_urlencoded::to_string([("n", next)]).unwrap_or_default().trim_start_matches("n="));
+        return Redirect::to(&to).into_response();
+    }
+    let port: SharedEngine = Arc::new(AsCaller { engine, caller });
+    req.extensions_mut().insert(port);
+    next.run(req).await
 }
 
 /// The Leptos routes (pages and server functions) and the static files under the site root.
@@ -150,16 +239,11 @@ pub fn router(engine: Engine, options: LeptosOptions) -> Router {
     // Server functions take JAR uploads: allow the artifact limit (axum's default is 2 MiB).
     let body_limit = engine.settings().max_artifact_bytes + 1024 * 1024;
     let routes = generate_route_list(App);
-    let port: SharedEngine = Arc::new(engine);
     let shell_options = options.clone();
     Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || provide_context(port.clone()),
-            move || shell(shell_options.clone()),
-        )
+        .leptos_routes_with_context(&options, routes, || (), move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(engine, bind_caller))
         .with_state(options)
 }

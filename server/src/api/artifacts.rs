@@ -5,24 +5,26 @@ use axum::http::StatusCode;
 use weir_app::model::Artifact;
 
 use super::error::{ApiError, ApiJson};
-use crate::engine::Engine;
+use crate::engine::{Caller, Engine};
 
 pub async fn upload(
     State(engine): State<Engine>,
+    caller: Caller,
     mut form: Multipart,
 ) -> Result<(StatusCode, ApiJson<Artifact>), ApiError> {
     let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", m);
     while let Some(field) = form.next_field().await.map_err(|e| multipart_error(e.status(), e.body_text()))? {
         let Some(file_name) = field.file_name().map(str::to_owned) else { continue };
         let bytes = field.bytes().await.map_err(|e| multipart_error(e.status(), e.body_text()))?;
-        let artifact = engine.store_artifact(&file_name, bytes.to_vec()).await?;
+        let artifact = engine.store_artifact(&caller, &file_name, bytes.to_vec()).await?;
         return Ok((StatusCode::CREATED, ApiJson(artifact)));
     }
     Err(bad("no file in the upload: send the JAR as a multipart file field".into()))
 }
 
-pub async fn get(State(engine): State<Engine>, Path(sha): Path<String>) -> Result<ApiJson<Artifact>, ApiError> {
-    Ok(ApiJson(engine.get_artifact(&sha).await?))
+pub async fn get(State(engine): State<Engine>,
+    caller: Caller, Path(sha): Path<String>) -> Result<ApiJson<Artifact>, ApiError> {
+    Ok(ApiJson(engine.get_artifact(&caller, &sha).await?))
 }
 
 fn multipart_error(status: StatusCode, text: String) -> ApiError {

@@ -5,33 +5,37 @@ use axum::http::StatusCode;
 use weir_app::model::{Cluster, ClusterOverview, ClusterStatus, TaskManagerMetrics};
 
 use super::error::{ApiError, ApiJson};
-use crate::engine::{clusters::NewCluster, Engine};
+use crate::engine::{clusters::NewCluster, Caller, Engine};
 
-pub async fn list(State(engine): State<Engine>) -> Result<ApiJson<Vec<ClusterStatus>>, ApiError> {
-    Ok(ApiJson(engine.cluster_statuses().await?))
+pub async fn list(State(engine): State<Engine>, caller: Caller) -> Result<ApiJson<Vec<ClusterStatus>>, ApiError> {
+    Ok(ApiJson(engine.cluster_statuses(&caller).await?))
 }
 
 pub async fn register(
     State(engine): State<Engine>,
+    caller: Caller,
     ApiJson(new): ApiJson<NewCluster>,
 ) -> Result<(StatusCode, ApiJson<Cluster>), ApiError> {
-    Ok((StatusCode::CREATED, ApiJson(engine.register_cluster(new).await?)))
+    Ok((StatusCode::CREATED, ApiJson(engine.register_cluster(&caller, new).await?)))
 }
 
-pub async fn get(State(engine): State<Engine>, Path(name): Path<String>) -> Result<ApiJson<ClusterStatus>, ApiError> {
-    Ok(ApiJson(engine.cluster_status(&name).await?))
+pub async fn get(State(engine): State<Engine>,
+    caller: Caller, Path(name): Path<String>) -> Result<ApiJson<ClusterStatus>, ApiError> {
+    Ok(ApiJson(engine.cluster_status(&caller, &name).await?))
 }
 
 pub async fn overview(
     State(engine): State<Engine>,
+    caller: Caller,
     Path(name): Path<String>,
 ) -> Result<ApiJson<ClusterOverview>, ApiError> {
-    Ok(ApiJson(engine.cluster_overview(&name).await?))
+    Ok(ApiJson(engine.cluster_overview(&caller, &name).await?))
 }
 
 pub async fn metrics(
     State(engine): State<Engine>,
+    caller: Caller,
     Path(name): Path<String>,
 ) -> Result<ApiJson<Vec<TaskManagerMetrics>>, ApiError> {
-    Ok(ApiJson(engine.cluster_metrics(&name).await?))
+    Ok(ApiJson(engine.cluster_metrics(&caller, &name).await?))
 }

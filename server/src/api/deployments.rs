@@ -9,10 +9,9 @@ use serde_json::{json, Value};
 use weir_app::model::{Deployment, Operation, Snapshot};
 
 use super::error::{ApiError, ApiJson};
-use super::Actor;
 use crate::engine::operations::deploy::{DeployRequest, RollbackRequest};
 use crate::engine::operations::stop::StopRequest;
-use crate::engine::Engine;
+use crate::engine::{Caller, Engine};
 
 type Accepted = (StatusCode, ApiJson<Value>);
 
@@ -30,77 +29,82 @@ fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ApiError> {
 
 pub async fn list(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<Deployment>>, ApiError> {
-    Ok(ApiJson(engine.list_deployments(&ns, &job).await?))
+    Ok(ApiJson(engine.list_deployments(&caller, &ns, &job).await?))
 }
 
 pub async fn get(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job, env)): Path<(String, String, String)>,
 ) -> Result<ApiJson<Deployment>, ApiError> {
-    Ok(ApiJson(engine.get_deployment(&ns, &job, &env).await?))
+    Ok(ApiJson(engine.get_deployment(&caller, &ns, &job, &env).await?))
 }
 
 pub async fn deploy(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job, env)): Path<(String, String, String)>,
-    actor: Actor,
     raw: Bytes,
 ) -> Result<Accepted, ApiError> {
     let req: DeployRequest = body(&raw)?;
-    Ok(accepted(engine.request_deploy(&ns, &job, &env, req, &actor.0).await?))
+    Ok(accepted(engine.request_deploy(&caller, &ns, &job, &env, req).await?))
 }
 
 pub async fn rollback(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job, env)): Path<(String, String, String)>,
-    actor: Actor,
     ApiJson(req): ApiJson<RollbackRequest>,
 ) -> Result<Accepted, ApiError> {
-    Ok(accepted(engine.request_rollback(&ns, &job, &env, req, &actor.0).await?))
+    Ok(accepted(engine.request_rollback(&caller, &ns, &job, &env, req).await?))
 }
 
 pub async fn stop(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job, env)): Path<(String, String, String)>,
-    actor: Actor,
     raw: Bytes,
 ) -> Result<Accepted, ApiError> {
     let req: StopRequest = body(&raw)?;
-    Ok(accepted(engine.request_stop(&ns, &job, &env, req, &actor.0).await?))
+    Ok(accepted(engine.request_stop(&caller, &ns, &job, &env, req).await?))
 }
 
 pub async fn savepoint(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job, env)): Path<(String, String, String)>,
-    actor: Actor,
 ) -> Result<Accepted, ApiError> {
-    Ok(accepted(engine.request_savepoint(&ns, &job, &env, &actor.0).await?))
+    Ok(accepted(engine.request_savepoint(&caller, &ns, &job, &env).await?))
 }
 
 pub async fn restart(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job, env)): Path<(String, String, String)>,
-    actor: Actor,
 ) -> Result<Accepted, ApiError> {
-    Ok(accepted(engine.request_restart(&ns, &job, &env, &actor.0).await?))
+    Ok(accepted(engine.request_restart(&caller, &ns, &job, &env).await?))
 }
 
 pub async fn operations(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<Operation>>, ApiError> {
-    Ok(ApiJson(engine.list_operations(&ns, &job).await?))
+    Ok(ApiJson(engine.list_operations(&caller, &ns, &job).await?))
 }
 
 pub async fn snapshots(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<Snapshot>>, ApiError> {
-    Ok(ApiJson(engine.list_snapshots(&ns, &job).await?))
+    Ok(ApiJson(engine.list_snapshots(&caller, &ns, &job).await?))
 }
 
-pub async fn operation(State(engine): State<Engine>, Path(id): Path<i64>) -> Result<ApiJson<Operation>, ApiError> {
-    Ok(ApiJson(engine.get_operation(id).await?))
+pub async fn operation(State(engine): State<Engine>,
+    caller: Caller, Path(id): Path<i64>) -> Result<ApiJson<Operation>, ApiError> {
+    Ok(ApiJson(engine.get_operation(&caller, id).await?))
 }

@@ -32,6 +32,9 @@ impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         let status = match &e {
             EngineError::Invalid(_) | EngineError::InvalidSql { .. } => StatusCode::BAD_REQUEST,
+            EngineError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            EngineError::Forbidden(_) => StatusCode::FORBIDDEN,
+            EngineError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             EngineError::NotFound { .. } => StatusCode::NOT_FOUND,
             EngineError::Conflict(_) | EngineError::Busy { .. } => StatusCode::CONFLICT,
             EngineError::Cluster { .. } | EngineError::Failed(_) => StatusCode::BAD_GATEWAY,
@@ -45,6 +48,9 @@ impl From<EngineError> for ApiError {
         match &e {
             EngineError::Busy { operation } => {
                 err.details.insert("operation".into(), json!(operation));
+            }
+            EngineError::Throttled { retry_after } => {
+                err.details.insert("retry_after".into(), json!(retry_after));
             }
             EngineError::InvalidSql { line, column, .. } => {
                 err.details.insert("line".into(), json!(line));
@@ -69,7 +75,9 @@ impl IntoResponse for ApiError {
         let mut error = self.details;
         error.insert("code".into(), json!(self.code));
         error.insert("message".into(), json!(self.message));
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        response.extensions_mut().insert(crate::auth::AuditMessage(self.message));
+        response
     }
 }
 

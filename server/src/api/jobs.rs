@@ -5,24 +5,27 @@ use axum::http::StatusCode;
 use weir_app::model::{Job, Namespace};
 
 use super::error::{ApiError, ApiJson};
-use crate::engine::{jobs::NewJob, Engine};
+use crate::engine::{jobs::NewJob, Caller, Engine};
 
-pub async fn namespaces(State(engine): State<Engine>) -> Result<ApiJson<Vec<Namespace>>, ApiError> {
-    Ok(ApiJson(engine.list_namespaces().await?))
+pub async fn namespaces(State(engine): State<Engine>, caller: Caller) -> Result<ApiJson<Vec<Namespace>>, ApiError> {
+    Ok(ApiJson(engine.list_namespaces(&caller).await?))
 }
 
-pub async fn list(State(engine): State<Engine>, Path(ns): Path<String>) -> Result<ApiJson<Vec<Job>>, ApiError> {
-    Ok(ApiJson(engine.list_jobs(&ns).await?))
+pub async fn list(State(engine): State<Engine>,
+    caller: Caller, Path(ns): Path<String>) -> Result<ApiJson<Vec<Job>>, ApiError> {
+    Ok(ApiJson(engine.list_jobs(&caller, &ns).await?))
 }
 
 pub async fn create(
     State(engine): State<Engine>,
+    caller: Caller,
     Path(ns): Path<String>,
     ApiJson(new): ApiJson<NewJob>,
 ) -> Result<(StatusCode, ApiJson<Job>), ApiError> {
-    Ok((StatusCode::CREATED, ApiJson(engine.create_job(&ns, new).await?)))
+    Ok((StatusCode::CREATED, ApiJson(engine.create_job(&caller, &ns, new).await?)))
 }
 
-pub async fn get(State(engine): State<Engine>, Path((ns, job)): Path<(String, String)>) -> Result<ApiJson<Job>, ApiError> {
-    Ok(ApiJson(engine.get_job(&ns, &job).await?))
+pub async fn get(State(engine): State<Engine>,
+    caller: Caller, Path((ns, job)): Path<(String, String)>) -> Result<ApiJson<Job>, ApiError> {
+    Ok(ApiJson(engine.get_job(&caller, &ns, &job).await?))
 }

@@ -1,9 +1,11 @@
 //! The REST API under `/api/v1`: JSON in and out, a thin door onto the engine.
 //!
 //! Handlers parse input, call one engine operation and shape the answer; errors are mapped to HTTP once, in
-//! [`error`]. The routes are described in [`openapi`] (served at `/api/v1/openapi.json`).
+//! [`error`]. Who is calling comes from [`crate::auth`] as a `Caller` argument; the engine checks it. The
+//! routes are described in [`openapi`] (served at `/api/v1/openapi.json`).
 
 mod artifacts;
+mod audit;
 mod clusters;
 mod deployments;
 mod environments;
@@ -11,13 +13,16 @@ pub mod error;
 mod events;
 mod health;
 mod jobs;
+mod members;
 pub mod openapi;
+mod session;
 mod sql;
+mod tokens;
+mod users;
 mod versions;
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::engine::Engine;
@@ -25,25 +30,6 @@ use error::ApiError;
 
 /// Largest JSON body the API accepts (JAR uploads have their own limit).
 pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
-
-/// Who is asking. Until accounts exist, the `X-Weir-User` header names the caller ("anonymous" without it);
-/// it is recorded as the author of versions and the requester of operations.
-pub struct Actor(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Actor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let name = parts
-            .headers
-            .get("x-weir-user")
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.trim().chars().filter(|c| !c.is_control()).take(255).collect::<String>())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "anonymous".into());
-        Ok(Actor(name))
-    }
-}
 
 pub fn router(engine: Engine) -> Router {
     let artifact_limit = engine.settings().max_artifact_bytes + 1024 * 1024;
@@ -57,7 +43,17 @@ pub fn router(engine: Engine) -> Router {
         .route("/clusters/{name}/overview", get(clusters::overview))
         .route("/clusters/{name}/metrics", get(clusters::metrics))
         .route("/environments", get(environments::list).post(environments::create))
-        .route("/namespaces", get(jobs::namespaces))
+        .route("/session", get(session::get).post(session::login).delete(session::logout))
+        .route("/session/logout", post(session::logout_form))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{name}", axum::routing::patch(users::change).delete(users::delete))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/audit", get(audit::list))
+        .route("/namespaces", get(jobs::namespaces).post(members::create_namespace))
+        .route("/namespaces/{ns}/members", get(members::list))
+        .route("/namespaces/{ns}/members/{user}", put(members::set).delete(members::remove))
+        .route("/namespaces/{ns}/environments", get(members::environments).put(members::set_environments))
         .route("/namespaces/{ns}/jobs", get(jobs::list).post(jobs::create))
         .route(job, get(jobs::get))
         .route(&format!("{job}/versions"), get(versions::list).post(versions::create))

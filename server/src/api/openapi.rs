@@ -14,7 +14,25 @@ pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ("get", "/clusters/{name}/metrics", "Slots, CPU load and heap of each TaskManager", None, 200),
     ("get", "/environments", "Every environment", None, 200),
     ("post", "/environments", "Create an environment", Some("NewEnvironment"), 201),
-    ("get", "/namespaces", "Every namespace", None, 200),
+    ("get", "/session", "Who is calling: name, admin flag, namespaces with roles, the session's CSRF token", None, 200),
+    ("post", "/session", "Log in (sets the session cookie)", Some("Login"), 200),
+    ("delete", "/session", "Log out", None, 204),
+    ("post", "/session/logout", "Log out from the page's form (redirects to /login)", None, 303),
+    ("get", "/users", "Every user (administrators)", None, 200),
+    ("post", "/users", "Create a user (administrators)", Some("NewUser"), 201),
+    ("patch", "/users/{name}", "Change a password (self or administrators) or the admin flag (administrators)", Some("UserChange"), 200),
+    ("delete", "/users/{name}", "Delete a user with their memberships and tokens (administrators)", None, 204),
+    ("get", "/tokens", "The caller's API tokens (administrators: everybody's, or ?user=)", None, 200),
+    ("post", "/tokens", "Create an API token; the secret is only in this answer", Some("NewToken"), 201),
+    ("delete", "/tokens/{id}", "Revoke an API token (from the next request on)", None, 200),
+    ("get", "/audit", "The audit log, newest first (?namespace=, ?before=, ?limit=); owners and administrators", None, 200),
+    ("get", "/namespaces", "The namespaces the caller has a role in, with the role", None, 200),
+    ("post", "/namespaces", "Create a namespace (administrators)", Some("NewNamespace"), 201),
+    ("get", "/namespaces/{ns}/members", "The namespace's members and roles", None, 200),
+    ("put", "/namespaces/{ns}/members/{user}", "Give a user a role in the namespace (owners)", Some("RoleBody"), 200),
+    ("delete", "/namespaces/{ns}/members/{user}", "Remove a member (owners)", None, 204),
+    ("get", "/namespaces/{ns}/environments", "The environments the namespace may deploy to", None, 200),
+    ("put", "/namespaces/{ns}/environments", "Limit the namespace to these environments; empty: all (owners)", Some("EnvironmentsBody"), 200),
     ("get", "/namespaces/{ns}/jobs", "The jobs of a namespace", None, 200),
     ("post", "/namespaces/{ns}/jobs", "Create a job", Some("NewJob"), 201),
     ("get", "/namespaces/{ns}/jobs/{job}", "One job", None, 200),
@@ -62,6 +80,14 @@ fn schemas() -> Value {
             "allow_non_restored_state": {"type": "boolean"}}), &["version"]),
         "StopRequest": s(json!({"savepoint": {"type": "boolean", "default": true}, "drain": {"type": "boolean", "default": false}}), &[]),
         "ValidateRequest": s(json!({"sql": {"type": "string"}, "mode": {"enum": ["streaming", "batch"]}}), &["sql"]),
+        "Login": s(json!({"name": {"type": "string"}, "password": {"type": "string"}, "next": {"type": "string"}}), &["name", "password"]),
+        "NewUser": s(json!({"name": {"type": "string"}, "password": {"type": "string", "minLength": 10}, "admin": {"type": "boolean"}}), &["name", "password"]),
+        "UserChange": s(json!({"password": {"type": "string", "minLength": 10}, "admin": {"type": "boolean"}}), &[]),
+        "NewToken": s(json!({"name": {"type": "string"}, "user": {"type": "string"}, "namespace": {"type": "string"},
+            "role": {"enum": ["viewer", "editor", "owner"]}}), &["name"]),
+        "NewNamespace": s(json!({"name": {"type": "string"}, "owner": {"type": "string"}}), &["name"]),
+        "RoleBody": s(json!({"role": {"enum": ["viewer", "editor", "owner"]}}), &["role"]),
+        "EnvironmentsBody": s(json!({"environments": {"type": "array", "items": {"type": "string"}}}), &["environments"]),
         "JarUpload": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
     })
 }
@@ -79,6 +105,8 @@ pub fn document() -> Value {
             "parameters": params,
             "responses": {
                 status.to_string(): {"description": "success"},
+                "401": {"description": "not signed in (no session, unknown or revoked token)"},
+                "403": {"description": "signed in without the needed role, or a cross-site request refused (CSRF)"},
                 "4XX": {"description": "bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             },
         });
@@ -92,10 +120,13 @@ pub fn document() -> Value {
     }
     json!({
         "openapi": "3.1.0",
+        "security": [{"bearer": []}, {"session": []}],
         "info": {"title": "Weir", "version": env!("CARGO_PKG_VERSION"),
                  "description": "Run Apache Flink jobs: versions, deployments, savepoints, rollback."},
         "paths": paths,
-        "components": {"schemas": schemas()},
+        "components": {"schemas": schemas(), "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (weir token create, or POST /api/v1/tokens)"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "weir_session"}}},
     })
 }
 

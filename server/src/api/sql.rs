@@ -4,7 +4,7 @@ use axum::extract::State;
 
 use super::error::{ApiError, ApiJson};
 use crate::engine::sql::SqlCheck;
-use crate::engine::Engine;
+use crate::engine::{Caller, Engine};
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -15,7 +15,8 @@ pub struct ValidateRequest {
 
 pub async fn validate(
     State(engine): State<Engine>,
+    caller: Caller,
     ApiJson(req): ApiJson<ValidateRequest>,
 ) -> Result<ApiJson<SqlCheck>, ApiError> {
-    Ok(ApiJson(engine.validate_sql(&req.sql, req.mode.as_deref()).await?))
+    Ok(ApiJson(engine.validate_sql(&caller, &req.sql, req.mode.as_deref()).await?))
 }

@@ -5,36 +5,38 @@ use axum::http::StatusCode;
 use weir_app::model::Version;
 
 use super::error::{ApiError, ApiJson};
-use super::Actor;
 use crate::engine::versions::{NewVersion, VersionDiff};
-use crate::engine::Engine;
+use crate::engine::{Caller, Engine};
 
 pub async fn list(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<Version>>, ApiError> {
-    Ok(ApiJson(engine.list_versions(&ns, &job).await?))
+    Ok(ApiJson(engine.list_versions(&caller, &ns, &job).await?))
 }
 
 pub async fn create(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job)): Path<(String, String)>,
-    actor: Actor,
     ApiJson(new): ApiJson<NewVersion>,
 ) -> Result<(StatusCode, ApiJson<Version>), ApiError> {
-    Ok((StatusCode::CREATED, ApiJson(engine.create_version(&ns, &job, new, &actor.0).await?)))
+    Ok((StatusCode::CREATED, ApiJson(engine.create_version(&caller, &ns, &job, new).await?)))
 }
 
 pub async fn get(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job, n)): Path<(String, String, i32)>,
 ) -> Result<ApiJson<Version>, ApiError> {
-    Ok(ApiJson(engine.get_version(&ns, &job, n).await?))
+    Ok(ApiJson(engine.get_version(&caller, &ns, &job, n).await?))
 }
 
 pub async fn diff(
     State(engine): State<Engine>,
+    caller: Caller,
     Path((ns, job, a, b)): Path<(String, String, i32, i32)>,
 ) -> Result<ApiJson<VersionDiff>, ApiError> {
-    Ok(ApiJson(engine.diff_versions(&ns, &job, a, b).await?))
+    Ok(ApiJson(engine.diff_versions(&caller, &ns, &job, a, b).await?))
 }

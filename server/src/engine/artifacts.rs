@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 use weir_app::model::Artifact;
 
-use super::{Engine, EngineError};
+use super::{Caller, Engine, EngineError};
 use crate::store::{entities::artifact, is_unique_violation};
 
 impl Engine {
@@ -17,7 +17,9 @@ impl Engine {
     }
 
     /// Stores an uploaded JAR. Uploading the same bytes again returns the existing artifact.
-    pub async fn store_artifact(&self, file_name: &str, bytes: Vec<u8>) -> Result<Artifact, EngineError> {
+    pub async fn store_artifact(&self, caller: &Caller, file_name: &str, bytes: Vec<u8>) -> Result<Artifact, EngineError> {
+        caller.act("upload-artifact", file_name.chars().take(255).collect::<String>());
+        self.require_editor_somewhere(caller).await?;
         if bytes.is_empty() {
             return Err(EngineError::Invalid("the uploaded file is empty".into()));
         }
@@ -55,7 +57,8 @@ impl Engine {
         Ok(to_artifact(model))
     }
 
-    pub async fn get_artifact(&self, sha256: &str) -> Result<Artifact, EngineError> {
+    pub async fn get_artifact(&self, caller: &Caller, sha256: &str) -> Result<Artifact, EngineError> {
+        self.require_signed_in(caller)?;
         self.store
             .find_artifact(sha256)
             .await?

@@ -2,7 +2,7 @@
 
 use super::clusters::{validate_cluster, NewCluster};
 use super::environments::flink_config;
-use super::{names, Engine, EngineError};
+use super::{names, Caller, Engine, EngineError};
 use crate::config::{ClusterDecl, EnvironmentDecl};
 
 impl Engine {
@@ -17,7 +17,7 @@ impl Engine {
             let rest_url = validate_cluster(&new)?;
             match self.store.find_cluster(&decl.name).await? {
                 None => {
-                    self.register_cluster(new).await?;
+                    self.register_cluster(&Caller::system(), new).await?;
                 }
                 Some(m) if m.kind != decl.kind || m.rest_url != rest_url => {
                     tracing::info!(cluster = %decl.name, rest_url = %rest_url, "cluster updated from the configuration");

@@ -3,7 +3,7 @@
 use futures::future::join_all;
 use weir_app::model::{Cluster, ClusterStatus};
 
-use super::{names, Engine, EngineError};
+use super::{names, Caller, Engine, EngineError};
 use crate::backends::{self, BackendError};
 use crate::store::{entities::cluster, is_unique_violation};
 
@@ -18,7 +18,9 @@ pub struct NewCluster {
 
 impl Engine {
     /// Registers a cluster. Its REST URL is not contacted: a cluster may be registered while it is down.
-    pub async fn register_cluster(&self, new: NewCluster) -> Result<Cluster, EngineError> {
+    pub async fn register_cluster(&self, caller: &Caller, new: NewCluster) -> Result<Cluster, EngineError> {
+        caller.act("register-cluster", new.name.clone());
+        self.require_admin(caller)?;
         let rest_url = validate_cluster(&new)?;
         let model = self.store.insert_cluster(&new.name, &new.kind, &rest_url).await.map_err(|e| {
             if is_unique_violation(&e) {
@@ -31,7 +33,8 @@ impl Engine {
         Ok(to_cluster(model))
     }
 
-    pub async fn list_clusters(&self) -> Result<Vec<Cluster>, EngineError> {
+    pub async fn list_clusters(&self, caller: &Caller) -> Result<Vec<Cluster>, EngineError> {
+        self.require_signed_in(caller)?;
         Ok(self.store.list_clusters().await?.into_iter().map(to_cluster).collect())
     }
 
@@ -43,21 +46,29 @@ impl Engine {
     }
 
     /// One cluster with what its REST API answers now.
-    pub async fn cluster_status(&self, name: &str) -> Result<ClusterStatus, EngineError> {
+    pub async fn cluster_status(&self, caller: &Caller, name: &str) -> Result<ClusterStatus, EngineError> {
+        self.require_signed_in(caller)?;
         let model = self.cluster_model(name).await?;
         let envs = self.store.list_environments().await?;
         Ok(self.probe(model, &envs).await)
     }
 
     /// Every cluster with what its REST API answers now; clusters are asked concurrently.
-    pub async fn cluster_statuses(&self) -> Result<Vec<ClusterStatus>, EngineError> {
+    pub async fn cluster_statuses(&self, caller: &Caller) -> Result<Vec<ClusterStatus>, EngineError> {
+        self.require_signed_in(caller)?;
+        self.probe_clusters().await
+    }
+
+    /// Every cluster's status, for Weir's own use (health, dashboard).
+    pub(crate) async fn probe_clusters(&self) -> Result<Vec<ClusterStatus>, EngineError> {
         let models = self.store.list_clusters().await?;
         let envs = self.store.list_environments().await?;
         Ok(join_all(models.into_iter().map(|m| self.probe(m, &envs))).await)
     }
 
     /// The live overview of one cluster, as an error when it cannot be had.
-    pub async fn cluster_overview(&self, name: &str) -> Result<weir_app::model::ClusterOverview, EngineError> {
+    pub async fn cluster_overview(&self, caller: &Caller, name: &str) -> Result<weir_app::model::ClusterOverview, EngineError> {
+        self.require_signed_in(caller)?;
         let model = self.cluster_model(name).await?;
         self.backend(&model)?
             .overview()
@@ -66,7 +77,12 @@ impl Engine {
     }
 
     /// Slots, CPU load and heap of each of the cluster's TaskManagers, read now.
-    pub async fn cluster_metrics(&self, name: &str) -> Result<Vec<weir_app::model::TaskManagerMetrics>, EngineError> {
+    pub async fn cluster_metrics(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<Vec<weir_app::model::TaskManagerMetrics>, EngineError> {
+        self.require_signed_in(caller)?;
         let model = self.cluster_model(name).await?;
         self.backend(&model)?
             .taskmanager_metrics()

@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 use futures::future::join_all;
 use weir_app::model::{Attention, ClusterPanel, Dashboard, EnvironmentPanel};
 
-use super::{Engine, EngineError};
+use super::{Caller, Engine, EngineError};
 use crate::store::entities::{deployment, environment, job, namespace};
 
 impl Engine {
-    pub async fn dashboard(&self) -> Result<Dashboard, EngineError> {
-        let statuses = self.cluster_statuses().await?;
+    /// Clusters are shown to everyone signed in; deployments only of the namespaces the caller may see.
+    pub async fn dashboard(&self, caller: &Caller) -> Result<Dashboard, EngineError> {
+        let visible = self.visible_namespaces(caller).await?.map(|v| v.into_iter().map(|n| n.id).collect::<Vec<_>>());
+        let statuses = self.probe_clusters().await?;
         let models = self.store.list_clusters().await?;
         let panels = statuses.into_iter().map(|status| {
             let model = models.iter().find(|m| m.name == status.name).cloned();
@@ -30,19 +32,26 @@ impl Engine {
             }
         });
         let clusters = join_all(panels).await;
-        let (environments, attention) = self.deployment_summary().await?;
+        let (environments, attention) = self.deployment_summary(visible.as_deref()).await?;
         Ok(Dashboard { clusters, environments, attention })
     }
 
     /// Deployment counts per environment and the attention list, from the observed states and the latest
     /// operation of each deployment.
-    async fn deployment_summary(&self) -> Result<(Vec<EnvironmentPanel>, Vec<Attention>), EngineError> {
+    async fn deployment_summary(
+        &self,
+        visible: Option<&[i64]>,
+    ) -> Result<(Vec<EnvironmentPanel>, Vec<Attention>), EngineError> {
         use sea_orm::EntityTrait;
         let db = self.store.db();
         let envs = self.store.list_environments().await?;
         let deployments = deployment::Entity::find().all(db).await?;
         let jobs = job::Entity::find().all(db).await?;
         let namespaces = namespace::Entity::find().all(db).await?;
+        let seen = |d: &deployment::Model| {
+            visible.is_none_or(|ids| jobs.iter().any(|j| j.id == d.job_id && ids.contains(&j.namespace_id)))
+        };
+        let deployments: Vec<_> = deployments.into_iter().filter(|d| seen(d)).collect();
         let mut panels = Vec::new();
         for (env, cluster) in &envs {
             let mut p = EnvironmentPanel {

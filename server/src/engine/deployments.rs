@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 use weir_app::model::{Deployment, JobDetail, JobRow, Operation, OperationStep, Snapshot};
 
-use super::{Engine, EngineError};
+use super::{Caller, Engine, EngineError, Role};
 use crate::store::entities::{cluster, deployment, environment, job, namespace, operation, operation_step};
 
 /// A deployment with the rows around it, as the engine works with it.
@@ -33,9 +33,17 @@ impl Engine {
             .ok_or_else(|| EngineError::Internal(format!("cluster {id} is missing")))
     }
 
-    /// The deployment of a job in an environment (created, never deployed, on first use).
-    pub(super) async fn place(&self, ns: &str, job: &str, env: &str) -> Result<Placed, EngineError> {
-        let (namespace, job) = self.job_model(ns, job).await?;
+    /// The deployment of a job in an environment (created, never deployed, on first use), after checking that
+    /// the caller holds `need` in the job's namespace.
+    pub(super) async fn place(
+        &self,
+        caller: &Caller,
+        ns: &str,
+        job: &str,
+        env: &str,
+        need: Role,
+    ) -> Result<Placed, EngineError> {
+        let (namespace, job) = self.job_for(caller, ns, job, need).await?;
         let environment = self.environment_model(env).await?;
         let cluster = self.cluster_by_id(environment.cluster_id).await?;
         let deployment = self.store.deployment_for(job.id, environment.id).await?;
@@ -89,8 +97,8 @@ impl Engine {
     }
 
     /// The job's deployments, one per environment it was ever deployed to (or asked about).
-    pub async fn list_deployments(&self, ns: &str, job: &str) -> Result<Vec<Deployment>, EngineError> {
-        let (_, j) = self.job_model(ns, job).await?;
+    pub async fn list_deployments(&self, caller: &Caller, ns: &str, job: &str) -> Result<Vec<Deployment>, EngineError> {
+        let (_, j) = self.job_for(caller, ns, job, Role::Viewer).await?;
         let mut out = Vec::new();
         for d in self.store.list_deployments_of_job(j.id).await? {
             let placed = self.place_by_id(d.id).await?;
@@ -99,35 +107,35 @@ impl Engine {
         Ok(out)
     }
 
-    pub async fn get_deployment(&self, ns: &str, job: &str, env: &str) -> Result<Deployment, EngineError> {
-        let placed = self.place(ns, job, env).await?;
+    pub async fn get_deployment(&self, caller: &Caller, ns: &str, job: &str, env: &str) -> Result<Deployment, EngineError> {
+        let placed = self.place(caller, ns, job, env, Role::Viewer).await?;
         self.deployment_view(&placed).await
     }
 
     /// The job page's data: the job, its versions, deployments, snapshots and history, and the environments.
-    pub async fn job_detail(&self, ns: &str, job: &str) -> Result<JobDetail, EngineError> {
+    pub async fn job_detail(&self, caller: &Caller, ns: &str, job: &str) -> Result<JobDetail, EngineError> {
         Ok(JobDetail {
-            job: self.get_job(ns, job).await?,
-            versions: self.list_versions(ns, job).await?,
-            deployments: self.list_deployments(ns, job).await?,
-            environments: self.list_environments().await?.into_iter().map(|e| e.name).collect(),
-            snapshots: self.list_snapshots(ns, job).await?,
-            operations: self.list_operations(ns, job).await?,
+            job: self.get_job(caller, ns, job).await?,
+            versions: self.list_versions(caller, ns, job).await?,
+            deployments: self.list_deployments(caller, ns, job).await?,
+            environments: self.namespace_environments(caller, ns).await?,
+            snapshots: self.list_snapshots(caller, ns, job).await?,
+            operations: self.list_operations(caller, ns, job).await?,
         })
     }
 
     /// The jobs list: each job with its deployments.
-    pub async fn job_rows(&self, ns: &str) -> Result<Vec<JobRow>, EngineError> {
+    pub async fn job_rows(&self, caller: &Caller, ns: &str) -> Result<Vec<JobRow>, EngineError> {
         let mut rows = Vec::new();
-        for job in self.list_jobs(ns).await? {
-            let deployments = self.list_deployments(ns, &job.name).await?;
+        for job in self.list_jobs(caller, ns).await? {
+            let deployments = self.list_deployments(caller, ns, &job.name).await?;
             rows.push(JobRow { job, deployments });
         }
         Ok(rows)
     }
 
-    pub async fn list_snapshots(&self, ns: &str, job: &str) -> Result<Vec<Snapshot>, EngineError> {
-        let (_, j) = self.job_model(ns, job).await?;
+    pub async fn list_snapshots(&self, caller: &Caller, ns: &str, job: &str) -> Result<Vec<Snapshot>, EngineError> {
+        let (_, j) = self.job_for(caller, ns, job, Role::Viewer).await?;
         let deployments = self.store.list_deployments_of_job(j.id).await?;
         let mut env_names = std::collections::HashMap::new();
         for d in &deployments {
@@ -153,8 +161,8 @@ impl Engine {
         Ok(out)
     }
 
-    pub async fn list_operations(&self, ns: &str, job: &str) -> Result<Vec<Operation>, EngineError> {
-        let (_, j) = self.job_model(ns, job).await?;
+    pub async fn list_operations(&self, caller: &Caller, ns: &str, job: &str) -> Result<Vec<Operation>, EngineError> {
+        let (_, j) = self.job_for(caller, ns, job, Role::Viewer).await?;
         let deployments = self.store.list_deployments_of_job(j.id).await?;
         let mut out = Vec::new();
         for op in self.store.list_operations(deployments.iter().map(|d| d.id).collect()).await? {
@@ -163,12 +171,15 @@ impl Engine {
         Ok(out)
     }
 
-    pub async fn get_operation(&self, id: i64) -> Result<Operation, EngineError> {
+    pub async fn get_operation(&self, caller: &Caller, id: i64) -> Result<Operation, EngineError> {
+        self.require_signed_in(caller)?;
         let op = self
             .store
             .operation_by_id(id)
             .await?
             .ok_or_else(|| EngineError::NotFound { kind: "operation", name: id.to_string() })?;
+        let placed = self.place_by_id(op.deployment_id).await?;
+        self.authorize(caller, &placed.namespace, Role::Viewer).await?;
         self.operation_view(op).await
     }
 

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 use weir_app::model::Environment;
 
-use super::{names, Engine, EngineError};
+use super::{names, Caller, Engine, EngineError};
 use crate::store::{
     entities::{cluster, environment},
     is_unique_violation,
@@ -20,7 +20,9 @@ pub struct NewEnvironment {
 }
 
 impl Engine {
-    pub async fn create_environment(&self, new: NewEnvironment) -> Result<Environment, EngineError> {
+    pub async fn create_environment(&self, caller: &Caller, new: NewEnvironment) -> Result<Environment, EngineError> {
+        caller.act("create-environment", new.name.clone());
+        self.require_admin(caller)?;
         names::check("environment", &new.name)?;
         let config = flink_config(&new.flink_config)?;
         let cluster = self.cluster_model(&new.cluster).await?;
@@ -35,7 +37,8 @@ impl Engine {
         to_environment(model, &cluster)
     }
 
-    pub async fn list_environments(&self) -> Result<Vec<Environment>, EngineError> {
+    pub async fn list_environments(&self, caller: &Caller) -> Result<Vec<Environment>, EngineError> {
+        self.require_signed_in(caller)?;
         self.store.list_environments().await?.into_iter().map(|(e, c)| to_environment(e, &c)).collect()
     }
 }

@@ -10,6 +10,15 @@ pub enum EngineError {
     /// The request itself is wrong (bad name, bad URL, missing field); nothing was written.
     #[error("{0}")]
     Invalid(String),
+    /// Nobody is signed in, the credentials are wrong, or the token was revoked.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed logins: wait this many seconds.
+    #[error("too many failed logins; try again in {retry_after} seconds")]
+    Throttled { retry_after: u64 },
     /// The named thing does not exist.
     #[error("{kind} '{name}' does not exist")]
     NotFound { kind: &'static str, name: String },
@@ -42,6 +51,9 @@ impl EngineError {
     pub fn code(&self) -> &'static str {
         match self {
             EngineError::Invalid(_) => "invalid_request",
+            EngineError::Unauthenticated(_) => "unauthenticated",
+            EngineError::Forbidden(_) => "forbidden",
+            EngineError::Throttled { .. } => "too_many_attempts",
             EngineError::NotFound { .. } => "not_found",
             EngineError::InvalidSql { .. } => "invalid_sql",
             EngineError::Conflict(_) => "conflict",

@@ -16,7 +16,7 @@ impl Engine {
             },
         };
         let clusters = if database.reachable {
-            match self.cluster_statuses().await {
+            match self.probe_clusters().await {
                 Ok(list) => list
                     .into_iter()
                     .map(|c| ClusterHealth {

@@ -1,8 +1,8 @@
 //! Namespaces and jobs: create, list, look up.
 
-use weir_app::model::{Job, Namespace};
+use weir_app::model::Job;
 
-use super::{names, Engine, EngineError};
+use super::{names, Caller, Engine, EngineError, Role};
 use crate::store::{entities::job, entities::namespace, is_unique_violation};
 
 /// The kinds of job.
@@ -19,16 +19,6 @@ pub struct NewJob {
 }
 
 impl Engine {
-    pub async fn list_namespaces(&self) -> Result<Vec<Namespace>, EngineError> {
-        Ok(self
-            .store
-            .list_namespaces()
-            .await?
-            .into_iter()
-            .map(|n| Namespace { name: n.name, created_at: n.created_at })
-            .collect())
-    }
-
     pub(super) async fn namespace_model(&self, name: &str) -> Result<namespace::Model, EngineError> {
         self.store
             .find_namespace(name)
@@ -46,7 +36,21 @@ impl Engine {
         Ok((namespace, job))
     }
 
-    pub async fn create_job(&self, ns: &str, new: NewJob) -> Result<Job, EngineError> {
+    /// Looks a job up after checking the caller's role in its namespace (so a stranger learns nothing of it).
+    pub(super) async fn job_for(
+        &self,
+        caller: &Caller,
+        ns: &str,
+        name: &str,
+        need: Role,
+    ) -> Result<(namespace::Model, job::Model), EngineError> {
+        self.namespace_for(caller, ns, need).await?;
+        self.job_model(ns, name).await
+    }
+
+    pub async fn create_job(&self, caller: &Caller, ns: &str, new: NewJob) -> Result<Job, EngineError> {
+        caller.act("create-job", format!("{ns}/{}", new.name));
+        let namespace = self.namespace_for(caller, ns, Role::Editor).await?;
         names::check("job", &new.name)?;
         if !JOB_KINDS.contains(&new.kind.as_str()) {
             return Err(EngineError::Invalid(format!("unknown job kind '{}': use 'sql' or 'jar'", new.kind)));
@@ -54,7 +58,6 @@ impl Engine {
         if new.description.len() > 10_000 {
             return Err(EngineError::Invalid("description is longer than 10000 characters".into()));
         }
-        let namespace = self.namespace_model(ns).await?;
         let model = self.store.insert_job(namespace.id, &new.name, &new.kind, &new.description).await.map_err(|e| {
             if is_unique_violation(&e) {
                 EngineError::Conflict(format!("a job named '{}' already exists in namespace '{ns}'", new.name))
@@ -66,8 +69,8 @@ impl Engine {
         Ok(to_job(ns, model, 0))
     }
 
-    pub async fn list_jobs(&self, ns: &str) -> Result<Vec<Job>, EngineError> {
-        let namespace = self.namespace_model(ns).await?;
+    pub async fn list_jobs(&self, caller: &Caller, ns: &str) -> Result<Vec<Job>, EngineError> {
+        let namespace = self.namespace_for(caller, ns, Role::Viewer).await?;
         let mut out = Vec::new();
         for j in self.store.list_jobs(namespace.id).await? {
             let latest = self.store.latest_version_number(j.id).await?;
@@ -76,8 +79,8 @@ impl Engine {
         Ok(out)
     }
 
-    pub async fn get_job(&self, ns: &str, name: &str) -> Result<Job, EngineError> {
-        let (_, j) = self.job_model(ns, name).await?;
+    pub async fn get_job(&self, caller: &Caller, ns: &str, name: &str) -> Result<Job, EngineError> {
+        let (_, j) = self.job_for(caller, ns, name, Role::Viewer).await?;
         let latest = self.store.latest_version_number(j.id).await?;
         Ok(to_job(ns, j, latest))
     }

@@ -1,6 +1,7 @@
 //! The engine: Weir's domain operations. It knows nothing of HTTP; the REST API ([`crate::api`]) and the UI's
 //! server functions ([`crate::web`]) both call these methods.
 //!
+//! - [`access`]: callers, roles and their checks; users, login, API tokens, members, the audit log.
 //! - [`clusters`]: register, list and look at clusters.
 //! - [`environments`]: create and list environments.
 //! - [`jobs`], [`versions`], [`artifacts`]: namespaces, jobs, immutable versions, JAR files.
@@ -15,6 +16,7 @@
 //! - [`bootstrap`]: clusters and environments declared in `weir.toml`.
 //! - [`error`]: the typed errors every operation returns.
 
+pub mod access;
 pub mod artifacts;
 pub mod bootstrap;
 pub mod clusters;
@@ -36,6 +38,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use access::{Caller, Role};
 pub use error::EngineError;
 use tokio::sync::{broadcast, Mutex, Semaphore};
 
@@ -94,6 +97,8 @@ pub struct Engine {
     validator: Arc<sql::SqlValidator>,
     /// One submission gate per cluster id.
     submit_gates: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
+    /// Failed logins per account and address.
+    throttle: Arc<access::throttle::LoginThrottle>,
 }
 
 impl Engine {
@@ -120,6 +125,7 @@ impl Engine {
             events,
             validator: Arc::new(sql::SqlValidator::new(validator_setup)),
             submit_gates: Arc::new(Mutex::new(HashMap::new())),
+            throttle: Default::default(),
         })
     }
 

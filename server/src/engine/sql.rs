@@ -13,7 +13,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Mutex;
 
-use super::{Engine, EngineError};
+use super::{Caller, Engine, EngineError};
 
 /// How long one check may take before the helper is considered stuck.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -128,7 +128,8 @@ impl SqlValidator {
 
 impl Engine {
     /// `POST /api/v1/sql/validate`: checks a script with the real Flink planner.
-    pub async fn validate_sql(&self, script: &str, mode: Option<&str>) -> Result<SqlCheck, EngineError> {
+    pub async fn validate_sql(&self, caller: &Caller, script: &str, mode: Option<&str>) -> Result<SqlCheck, EngineError> {
+        self.require_signed_in(caller)?;
         let mode = mode.unwrap_or("streaming");
         if mode != "streaming" && mode != "batch" {
             return Err(EngineError::Invalid(format!("unknown mode '{mode}': use 'streaming' or 'batch'")));

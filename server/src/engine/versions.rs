@@ -5,7 +5,7 @@ pub use weir_app::model::VersionDiff;
 use weir_app::model::Version;
 
 use super::environments::flink_config;
-use super::{Engine, EngineError};
+use super::{Caller, Engine, EngineError, Role};
 use crate::store::entities::{job, version};
 use crate::store::is_unique_violation;
 
@@ -34,12 +34,15 @@ impl Engine {
     /// Saves the next version of a job. SQL is checked by the real Flink planner when the validator is available.
     pub async fn create_version(
         &self,
+        caller: &Caller,
         ns: &str,
         job_name: &str,
         new: NewVersion,
-        author: &str,
     ) -> Result<Version, EngineError> {
-        let (_, job) = self.job_model(ns, job_name).await?;
+        caller.act("save-version", format!("{ns}/{job_name}"));
+        let (_, job) = self.job_for(caller, ns, job_name, Role::Editor).await?;
+        let author = caller.name();
+        let author = author.as_str();
         let mode = new.mode.clone().unwrap_or_else(|| "streaming".into());
         let mode_for_check = mode.clone();
         if mode != "streaming" && mode != "batch" {
@@ -115,14 +118,16 @@ impl Engine {
     /// configuration): how settings change without touching the SQL or the JAR.
     pub async fn create_settings_version(
         &self,
+        caller: &Caller,
         ns: &str,
         job_name: &str,
         parallelism: Option<i32>,
         flink_config: Map<String, Value>,
         message: &str,
-        author: &str,
     ) -> Result<Version, EngineError> {
-        let latest = self.list_versions(ns, job_name).await?.into_iter().next().ok_or_else(|| {
+        caller.act("save-settings", format!("{ns}/{job_name}"));
+        self.namespace_for(caller, ns, Role::Owner).await?;
+        let latest = self.list_versions(caller, ns, job_name).await?.into_iter().next().ok_or_else(|| {
             EngineError::Conflict(format!("job '{job_name}' has no version yet: save its program first"))
         })?;
         let new = NewVersion {
@@ -135,11 +140,11 @@ impl Engine {
             mode: Some(latest.mode),
             message: message.to_owned(),
         };
-        self.create_version(ns, job_name, new, author).await
+        self.create_version(caller, ns, job_name, new).await
     }
 
-    pub async fn list_versions(&self, ns: &str, job_name: &str) -> Result<Vec<Version>, EngineError> {
-        let (_, job) = self.job_model(ns, job_name).await?;
+    pub async fn list_versions(&self, caller: &Caller, ns: &str, job_name: &str) -> Result<Vec<Version>, EngineError> {
+        let (_, job) = self.job_for(caller, ns, job_name, Role::Viewer).await?;
         let mut out = Vec::new();
         for v in self.store.list_versions(job.id).await? {
             out.push(self.to_version(v).await?);
@@ -147,8 +152,8 @@ impl Engine {
         Ok(out)
     }
 
-    pub async fn get_version(&self, ns: &str, job_name: &str, number: i32) -> Result<Version, EngineError> {
-        let (_, job) = self.job_model(ns, job_name).await?;
+    pub async fn get_version(&self, caller: &Caller, ns: &str, job_name: &str, number: i32) -> Result<Version, EngineError> {
+        let (_, job) = self.job_for(caller, ns, job_name, Role::Viewer).await?;
         let v = self.version_model(&job, number).await?;
         self.to_version(v).await
     }
@@ -160,9 +165,16 @@ impl Engine {
         })
     }
 
-    pub async fn diff_versions(&self, ns: &str, job_name: &str, a: i32, b: i32) -> Result<VersionDiff, EngineError> {
-        let from = self.get_version(ns, job_name, a).await?;
-        let to = self.get_version(ns, job_name, b).await?;
+    pub async fn diff_versions(
+        &self,
+        caller: &Caller,
+        ns: &str,
+        job_name: &str,
+        a: i32,
+        b: i32,
+    ) -> Result<VersionDiff, EngineError> {
+        let from = self.get_version(caller, ns, job_name, a).await?;
+        let to = self.get_version(caller, ns, job_name, b).await?;
         let mut changed = Vec::new();
         let fields: [(&str, Value, Value); 8] = [
             ("sql", json(&from.sql), json(&to.sql)),

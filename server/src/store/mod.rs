@@ -4,15 +4,20 @@
 //! Each table has an entity in [`entities`] and its queries in a module named after it.
 
 pub mod artifacts;
+pub mod audit;
 pub mod cluster_jars;
 pub mod clusters;
 pub mod deployments;
 pub mod entities;
 pub mod environments;
 pub mod jobs;
+pub mod members;
 pub mod namespaces;
 pub mod operations;
+pub mod sessions;
 pub mod snapshots;
+pub mod tokens;
+pub mod users;
 pub mod versions;
 
 use std::time::Duration;

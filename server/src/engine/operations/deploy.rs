@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::super::deployments::{parse_map, Placed};
 use super::super::environments::flink_config;
-use super::super::{new_flink_id, Engine, EngineError};
+use super::super::{new_flink_id, Caller, Engine, EngineError, Role};
 use super::savepoint::{value_str, ACTIVE_STATES, TERMINAL_STATES};
 use super::{kind, OpCtx};
 use crate::backends::{BackendError, Submission};
@@ -81,25 +81,31 @@ struct DeployPlan {
 impl Engine {
     pub async fn request_deploy(
         &self,
+        caller: &Caller,
         ns: &str,
         job: &str,
         env: &str,
         req: DeployRequest,
-        by: &str,
     ) -> Result<i64, EngineError> {
-        let placed = self.place(ns, job, env).await?;
-        self.admit_deploy(placed, kind::DEPLOY, req, by).await
+        caller.act(kind::DEPLOY, format!("{ns}/{job}@{env}"));
+        // A config hotfix changes settings: an owner's call.
+        let hotfix = req.config_overrides.as_ref().is_some_and(|o| !o.is_empty());
+        let placed = self.place(caller, ns, job, env, if hotfix { Role::Owner } else { Role::Editor }).await?;
+        self.check_environment_use(&placed.namespace, &placed.environment).await?;
+        self.admit_deploy(placed, kind::DEPLOY, req, &caller.name()).await
     }
 
     pub async fn request_rollback(
         &self,
+        caller: &Caller,
         ns: &str,
         job: &str,
         env: &str,
         req: RollbackRequest,
-        by: &str,
     ) -> Result<i64, EngineError> {
-        let placed = self.place(ns, job, env).await?;
+        caller.act(kind::ROLLBACK, format!("{ns}/{job}@{env}"));
+        let placed = self.place(caller, ns, job, env, Role::Editor).await?;
+        self.check_environment_use(&placed.namespace, &placed.environment).await?;
         let restore = req.restore.unwrap_or_else(|| restore::LATEST_SAVEPOINT.into());
         if restore != restore::LATEST_SAVEPOINT && restore != restore::VERSION_SNAPSHOT {
             return Err(EngineError::Invalid(format!(
@@ -115,18 +121,19 @@ impl Engine {
             allow_non_restored_state: req.allow_non_restored_state,
             config_overrides: None,
         };
-        self.admit_deploy(placed, kind::ROLLBACK, deploy, by).await
+        self.admit_deploy(placed, kind::ROLLBACK, deploy, &caller.name()).await
     }
 
     /// Restarts the deployed version, keeping its state (stop with savepoint, start from it).
-    pub async fn request_restart(&self, ns: &str, job: &str, env: &str, by: &str) -> Result<i64, EngineError> {
-        let placed = self.place(ns, job, env).await?;
+    pub async fn request_restart(&self, caller: &Caller, ns: &str, job: &str, env: &str) -> Result<i64, EngineError> {
+        caller.act(kind::RESTART, format!("{ns}/{job}@{env}"));
+        let placed = self.place(caller, ns, job, env, Role::Editor).await?;
         let Some(vid) = placed.deployment.version_id else {
             return Err(EngineError::Conflict(format!("job '{job}' was never deployed to '{env}'")));
         };
         let version = self.store.version_by_id(vid).await?.map(|v| v.number);
         let deploy = DeployRequest { version, ..Default::default() };
-        self.admit_deploy(placed, kind::RESTART, deploy, by).await
+        self.admit_deploy(placed, kind::RESTART, deploy, &caller.name()).await
     }
 
     /// The reconciler's answer to a job the cluster lost: start the deployed version again from its latest

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::super::deployments::{parse_map, Placed};
-use super::super::{new_flink_id, Engine, EngineError};
+use super::super::{new_flink_id, Caller, Engine, EngineError, Role};
 use super::{kind, OpCtx};
 use crate::backends::{BackendError, ClusterBackend, JobSummary, SavepointStatus};
 use crate::store::snapshots::NewSnapshot;
@@ -28,10 +28,11 @@ fn poll_delay(waited: Duration) -> Duration {
 
 impl Engine {
     /// "Savepoint now": a savepoint while the job keeps running.
-    pub async fn request_savepoint(&self, ns: &str, job: &str, env: &str, by: &str) -> Result<i64, EngineError> {
-        let placed = self.place(ns, job, env).await?;
+    pub async fn request_savepoint(&self, caller: &Caller, ns: &str, job: &str, env: &str) -> Result<i64, EngineError> {
+        caller.act(kind::SAVEPOINT, format!("{ns}/{job}@{env}"));
+        let placed = self.place(caller, ns, job, env, Role::Editor).await?;
         require_active(&placed)?;
-        self.admit(&placed, kind::SAVEPOINT, by, &json!({})).await
+        self.admit(&placed, kind::SAVEPOINT, &caller.name(), &json!({})).await
     }
 
     pub(super) async fn run_savepoint(&self, ctx: &mut OpCtx, placed: Placed) -> Result<(), EngineError> {

@@ -7,7 +7,7 @@ use sea_orm::Set;
 use serde_json::{json, Value};
 
 use super::super::deployments::Placed;
-use super::super::{Engine, EngineError};
+use super::super::{Caller, Engine, EngineError, Role};
 use super::savepoint::{require_active, TERMINAL_STATES};
 use super::{kind, OpCtx};
 use crate::store::entities::deployment;
@@ -37,18 +37,19 @@ fn yes() -> bool {
 impl Engine {
     pub async fn request_stop(
         &self,
+        caller: &Caller,
         ns: &str,
         job: &str,
         env: &str,
         req: StopRequest,
-        by: &str,
     ) -> Result<i64, EngineError> {
-        let placed = self.place(ns, job, env).await?;
+        caller.act(if req.savepoint { kind::STOP } else { "cancel" }, format!("{ns}/{job}@{env}"));
+        let placed = self.place(caller, ns, job, env, Role::Editor).await?;
         require_active(&placed)?;
         if req.drain && !req.savepoint {
             return Err(EngineError::Invalid("'drain' needs 'savepoint': true".into()));
         }
-        self.admit(&placed, kind::STOP, by, &json!({"savepoint": req.savepoint, "drain": req.drain})).await
+        self.admit(&placed, kind::STOP, &caller.name(), &json!({"savepoint": req.savepoint, "drain": req.drain})).await
     }
 
     pub(super) async fn run_stop(&self, ctx: &mut OpCtx, placed: Placed, params: Value) -> Result<(), EngineError> {
