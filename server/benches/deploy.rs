@@ -132,9 +132,9 @@ struct Ended {
 }
 
 impl Ended {
-    async fn follow(self, base: String) {
+    async fn follow(self, base: String, token: String) {
         use futures::StreamExt;
-        let resp = reqwest::get(format!("{base}/api/v1/events")).await.expect("event stream");
+        let resp = reqwest::Client::new().get(format!("{base}/api/v1/events")).bearer_auth(token).send().await.expect("event stream");
         let mut body = resp.bytes_stream();
         let mut text = String::new();
         while let Some(Ok(chunk)) = body.next().await {
@@ -171,7 +171,6 @@ impl Ended {
 async fn main() {
     let flink = std::env::var("WEIR_BENCH_FLINK_URL").expect("WEIR_BENCH_FLINK_URL (make bench sets it)");
     let rounds: usize = std::env::var("WEIR_BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
-    let c = Client { http: reqwest::Client::new() };
     let dir = tempfile::tempdir().expect("temporary folder");
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let runner = root.join("runner/build/weir-sql-runner.jar");
@@ -186,6 +185,13 @@ async fn main() {
     config.finish();
     let app = weir::server::build(&config).await.expect("build weir");
     app.engine.start_background().await.expect("start weir");
+    // Weir's calls carry an administrator's API token (Flink ignores the header).
+    app.engine.bootstrap_admin("bench", "bench-password-123").await.expect("administrator");
+    let new = weir::engine::access::tokens::NewToken { name: "bench".into(), user: Some("bench".into()), ..Default::default() };
+    let token = app.engine.create_token(&weir::engine::Caller::system(), new).await.expect("token").token;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
+    let c = Client { http: reqwest::Client::builder().default_headers(headers).build().expect("client") };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move { axum::serve(listener, app.router).await });
@@ -193,7 +199,7 @@ async fn main() {
     c.post(&format!("{base}/api/v1/namespaces/default/jobs/bench/versions"), json!({"sql": SQL})).await;
     let dep = format!("{base}/api/v1/namespaces/default/jobs/bench/deployments/dev");
     let ended = Ended::default();
-    tokio::spawn(ended.clone().follow(base.clone()));
+    tokio::spawn(ended.clone().follow(base.clone(), token.clone()));
     tokio::time::sleep(Duration::from_millis(300)).await; // subscribed before the first operation
 
     // Raw: the same runner jar, uploaded once.

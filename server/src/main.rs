@@ -1,10 +1,39 @@
-//! The `weir` command line: `weir serve` (the default) and `weir migrate`.
+//! The `weir` command line: `weir serve` (the default), `weir migrate`, `weir config`, and the set-up commands
+//! `weir user create` and `weir token create`, which act on the database directly as Weir itself.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use weir::config::{Config, LogFormat};
+use weir::engine::access::tokens::NewToken;
+use weir::engine::access::users::NewUser;
+use weir::engine::{Caller, Engine};
+use weir::server::ServeError;
+
+/// The engine on the configured database, without serving or background work.
+async fn setup_engine(config: &Config) -> Result<Engine, ServeError> {
+    let store = weir::store::Store::connect(&config.database).await?;
+    Ok(Engine::new(store, config.engine_settings())?)
+}
+
+/// The new user's password: asked twice on a terminal, else the first line of standard input.
+fn read_password(name: &str) -> Result<String, ServeError> {
+    use std::io::IsTerminal;
+    let io = |e: std::io::Error| ServeError::Io(e);
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {name}: ")).map_err(io)?;
+        let again = rpassword::prompt_password("Again: ").map_err(io)?;
+        if first != again {
+            return Err(ServeError::Io(std::io::Error::other("the two passwords differ")));
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(io)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
 
 #[derive(Parser)]
 #[command(name = "weir", version, about = "Weir: run Apache Flink jobs in production")]
@@ -27,6 +56,43 @@ enum Command {
     Migrate,
     /// Print the effective configuration (file + environment) as TOML and exit.
     Config,
+    /// Local user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for automation.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is asked for on a terminal, or read from the first line of standard input.
+    Create {
+        name: String,
+        /// A global administrator (clusters, environments, users, every namespace).
+        #[arg(long)]
+        admin: bool,
+        /// Do nothing (and succeed) when the user exists already.
+        #[arg(long)]
+        if_missing: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token and print it (it is shown this once). Without --namespace it carries the user's own
+    /// rights; with --namespace and --role, at most that role in that namespace.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        namespace: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -58,6 +124,25 @@ fn main() -> ExitCode {
             Command::Migrate => weir::store::Store::connect(&config.database).await.map(|_| ()).map_err(Into::into),
             Command::Config => {
                 println!("{}", config.to_toml());
+                Ok(())
+            }
+            Command::User(UserCommand::Create { name, admin, if_missing }) => {
+                let engine = setup_engine(&config).await?;
+                if if_missing && engine.store().find_user(&name).await.map_err(weir::engine::EngineError::from)?.is_some() {
+                    println!("user '{name}' exists already");
+                    return Ok(());
+                }
+                let password = read_password(&name)?;
+                let new = NewUser { name: name.clone(), password, admin };
+                engine.create_user(&Caller::system(), new).await?;
+                println!("created {}user '{name}'", if admin { "administrator " } else { "" });
+                Ok(())
+            }
+            Command::Token(TokenCommand::Create { user, namespace, role, name }) => {
+                let engine = setup_engine(&config).await?;
+                let new = NewToken { name, user: Some(user), namespace, role };
+                let created = engine.create_token(&Caller::system(), new).await?;
+                println!("{}", created.token);
                 Ok(())
             }
         }

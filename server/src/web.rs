@@ -29,7 +29,7 @@ use crate::engine::access::identity_is_anonymous;
 use crate::engine::access::members::NewNamespace;
 use crate::engine::access::tokens::NewToken;
 use crate::engine::access::users::NewUser;
-use crate::engine::{Caller, Engine, EngineError};
+use crate::engine::{Caller, Engine, EngineError, Role};
 
 /// The engine acting as one request's caller.
 pub struct AsCaller {
@@ -105,6 +105,8 @@ impl EnginePort for AsCaller {
         parallelism: Option<i32>,
         message: &str,
     ) -> Result<Version, UiError> {
+        // The upload is only kept when the version may be saved.
+        self.engine.require_role(&self.caller, ns, Role::Editor).await.map_err(text)?;
         let artifact = self.engine.store_artifact(&self.caller, file_name, jar).await.map_err(text)?;
         let new = NewVersion {
             artifact: Some(artifact.sha256),

@@ -6,7 +6,7 @@ use serde_json::json;
 use weir::config::{ClusterDecl, EnvironmentDecl};
 use weir::engine::clusters::NewCluster;
 use weir::engine::environments::NewEnvironment;
-use weir::engine::{Engine, EngineError, EngineSettings};
+use weir::engine::{Caller, Engine, EngineError, EngineSettings};
 
 /// A port on which nothing listens: connections are refused at once.
 const DEAD_URL: &str = "http://127.0.0.1:9";
@@ -19,6 +19,7 @@ fn cluster(name: &str, url: &str) -> NewCluster {
 async fn registration_is_validated_and_writes_nothing_when_refused() {
     for db in common::databases().await {
         let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
+        let sys = Caller::system();
         let bad = [
             cluster("Bad Name", "http://localhost:8081"),
             cluster("ok", "not a url"),
@@ -26,14 +27,14 @@ async fn registration_is_validated_and_writes_nothing_when_refused() {
             NewCluster { name: "ok".into(), kind: "yarn".into(), rest_url: "http://localhost:8081".into() },
         ];
         for new in bad {
-            let err = engine.register_cluster(new.clone()).await.expect_err("must be refused");
+            let err = engine.register_cluster(&sys, new.clone()).await.expect_err("must be refused");
             assert!(matches!(err, EngineError::Invalid(_)), "[{}] {new:?}: {err}", db.label);
         }
-        assert!(engine.list_clusters().await.expect("list").is_empty(), "[{}] nothing written", db.label);
+        assert!(engine.list_clusters(&sys).await.expect("list").is_empty(), "[{}] nothing written", db.label);
 
-        let c = engine.register_cluster(cluster("local", "http://localhost:8081/")).await.expect("register");
+        let c = engine.register_cluster(&sys, cluster("local", "http://localhost:8081/")).await.expect("register");
         assert_eq!(c.rest_url, "http://localhost:8081", "trailing slash is dropped");
-        let err = engine.register_cluster(cluster("local", "http://other:8081")).await.expect_err("duplicate");
+        let err = engine.register_cluster(&sys, cluster("local", "http://other:8081")).await.expect_err("duplicate");
         assert!(matches!(err, EngineError::Conflict(_)), "[{}] {err}", db.label);
         db.cleanup().await;
     }
@@ -43,20 +44,21 @@ async fn registration_is_validated_and_writes_nothing_when_refused() {
 async fn environments_need_a_known_cluster_and_scalar_config() {
     for db in common::databases().await {
         let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
-        engine.register_cluster(cluster("local", DEAD_URL)).await.expect("register");
+        let sys = Caller::system();
+        engine.register_cluster(&sys, cluster("local", DEAD_URL)).await.expect("register");
 
         let unknown = NewEnvironment { name: "dev".into(), cluster: "nope".into(), flink_config: Default::default() };
-        let err = engine.create_environment(unknown).await.expect_err("unknown cluster");
+        let err = engine.create_environment(&sys, unknown).await.expect_err("unknown cluster");
         assert!(matches!(err, EngineError::NotFound { kind: "cluster", .. }), "[{}] {err}", db.label);
 
         let nested = json!({"a": {"b": 1}}).as_object().cloned().expect("object");
         let bad = NewEnvironment { name: "dev".into(), cluster: "local".into(), flink_config: nested };
-        assert!(matches!(engine.create_environment(bad).await, Err(EngineError::Invalid(_))));
-        assert!(engine.list_environments().await.expect("list").is_empty(), "[{}] nothing written", db.label);
+        assert!(matches!(engine.create_environment(&sys, bad).await, Err(EngineError::Invalid(_))));
+        assert!(engine.list_environments(&sys).await.expect("list").is_empty(), "[{}] nothing written", db.label);
 
         let config = json!({"parallelism.default": 2, "pipeline.object-reuse": true}).as_object().cloned();
         let env = engine
-            .create_environment(NewEnvironment {
+            .create_environment(&sys, NewEnvironment {
                 name: "dev".into(),
                 cluster: "local".into(),
                 flink_config: config.expect("object"),
@@ -73,17 +75,18 @@ async fn environments_need_a_known_cluster_and_scalar_config() {
 async fn declarations_create_then_update_and_are_idempotent() {
     for db in common::databases().await {
         let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
+        let sys = Caller::system();
         let clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: DEAD_URL.into() }];
         let envs = vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default() }];
         engine.apply_declarations(&clusters, &envs).await.expect("first start");
         engine.apply_declarations(&clusters, &envs).await.expect("second start changes nothing");
-        assert_eq!(engine.list_clusters().await.expect("list").len(), 1);
+        assert_eq!(engine.list_clusters(&sys).await.expect("list").len(), 1);
 
         let moved = vec![ClusterDecl { rest_url: "http://127.0.0.1:10".into(), ..clusters[0].clone() }];
         engine.apply_declarations(&moved, &envs).await.expect("update");
-        let list = engine.list_clusters().await.expect("list");
+        let list = engine.list_clusters(&sys).await.expect("list");
         assert_eq!(list[0].rest_url, "http://127.0.0.1:10", "[{}]", db.label);
-        let envs_now = engine.list_environments().await.expect("envs");
+        let envs_now = engine.list_environments(&sys).await.expect("envs");
         assert_eq!(envs_now.len(), 1);
         assert_eq!(envs_now[0].cluster, "local");
 
@@ -104,10 +107,11 @@ async fn statuses_and_health_come_from_the_real_cluster() {
         .expect("JSON overview");
     for db in common::databases().await {
         let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
-        engine.register_cluster(cluster("local", &flink)).await.expect("register");
-        engine.register_cluster(cluster("gone", DEAD_URL)).await.expect("register");
+        let sys = Caller::system();
+        engine.register_cluster(&sys, cluster("local", &flink)).await.expect("register");
+        engine.register_cluster(&sys, cluster("gone", DEAD_URL)).await.expect("register");
 
-        let statuses = engine.cluster_statuses().await.expect("statuses");
+        let statuses = engine.cluster_statuses(&sys).await.expect("statuses");
         let local = statuses.iter().find(|c| c.name == "local").expect("local listed");
         let overview = local.overview.as_ref().expect("local answered");
         assert!(local.reachable);
@@ -127,7 +131,7 @@ async fn statuses_and_health_come_from_the_real_cluster() {
         assert_eq!(by_name("local").flink_version.as_deref(), raw["flink-version"].as_str());
         assert!(!by_name("gone").reachable);
 
-        let err = engine.cluster_overview("gone").await.expect_err("unreachable");
+        let err = engine.cluster_overview(&sys, "gone").await.expect_err("unreachable");
         assert!(matches!(err, EngineError::Cluster { .. }), "{err}");
         db.cleanup().await;
     }

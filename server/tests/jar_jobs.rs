@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{flink_checkpoints, server, Api};
+use common::{flink_checkpoints, server};
 use serde_json::json;
 
 /// A tiny DataStream job (also used by the browser tests).
@@ -48,7 +48,7 @@ async fn upload(base: &str, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Val
 #[tokio::test]
 async fn jar_job_round_trip() {
     let s = server(|c| c.engine.max_artifact_mb = 8).await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let work = tempfile::tempdir().expect("temporary folder");
 
     // Uploads that are not JARs are refused, and nothing is stored.

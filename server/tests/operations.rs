@@ -60,7 +60,7 @@ fn same_path(a: &str, b: &str) -> bool {
 #[tokio::test]
 async fn deploy_stop_redeploy_and_rollback_keep_state() {
     let s = server(|_| {}).await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let job = "orders-agg";
     let dep = format!("/api/v1/namespaces/default/jobs/{job}/deployments/dev");
     new_sql_job(&api, job).await;
@@ -142,7 +142,7 @@ async fn deploy_stop_redeploy_and_rollback_keep_state() {
 #[tokio::test]
 async fn restore_from_the_latest_checkpoint() {
     let s = server(|_| {}).await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let job = "clicks-ckpt";
     let dep = format!("/api/v1/namespaces/default/jobs/{job}/deployments/dev");
     new_sql_job(&api, job).await;
@@ -182,7 +182,7 @@ async fn a_failed_savepoint_fails_the_deploy_and_keeps_the_old_job() {
         c.environments.push(env);
     })
     .await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let job = "unsavable";
     let dep = format!("/api/v1/namespaces/default/jobs/{job}/deployments/broken");
     new_sql_job(&api, job).await;
@@ -207,7 +207,7 @@ async fn a_failed_savepoint_fails_the_deploy_and_keeps_the_old_job() {
 #[tokio::test]
 async fn concurrent_requests_get_one_operation_and_409s() {
     let s = server(|_| {}).await;
-    let api = std::sync::Arc::new(Api::new(&s.base));
+    let api = std::sync::Arc::new(s.api());
     let job = "busy";
     new_sql_job(&api, job).await;
     save(&api, job, &stateful_sql("b"), "v1").await;
@@ -235,7 +235,7 @@ async fn concurrent_requests_get_one_operation_and_409s() {
 #[tokio::test]
 async fn bad_requests_are_refused_and_write_nothing() {
     let s = server(|_| {}).await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let jobs = "/api/v1/namespaces/default/jobs";
     let (st, b) = api.post(jobs, json!({"name": "Bad Name", "kind": "sql"})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (400, Some("invalid_request")), "{b}");
@@ -297,7 +297,7 @@ async fn bad_requests_are_refused_and_write_nothing() {
 async fn events_stream_publishes_operation_progress() {
     use futures::StreamExt;
     let s = server(|_| {}).await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let job = "evented";
     new_sql_job(&api, job).await;
     save(&api, job, &stateful_sql("e"), "v1").await;
@@ -334,7 +334,7 @@ async fn events_stream_publishes_operation_progress() {
 #[tokio::test]
 async fn hotfix_savepoint_now_and_restart() {
     let s = server(|_| {}).await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let job = "hotfixed";
     let dep = format!("/api/v1/namespaces/default/jobs/{job}/deployments/dev");
     new_sql_job(&api, job).await;
@@ -381,7 +381,7 @@ async fn hotfix_savepoint_now_and_restart() {
 #[tokio::test]
 async fn a_batch_version_runs_to_finished() {
     let s = server(|_| {}).await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let job = "nightly-batch";
     new_sql_job(&api, job).await;
     let sql = "CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '500');\n\

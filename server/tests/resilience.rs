@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{flink_url, runner_jar, server, stateful_sql, Api};
+use common::{flink_url, runner_jar, server, stateful_sql, Api, ADMIN, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
 fn free_port() -> u16 {
@@ -21,6 +21,7 @@ fn start_weir(config: &Path, log: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_weir"))
         .arg("--config")
         .arg(config)
+        .env("WEIR_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err))
         .spawn()
@@ -62,7 +63,8 @@ async fn a_killed_weir_resumes_its_deploy_without_a_second_job() {
     .expect("config");
     let mut weir = start_weir(&config, &dir.path().join("weir-1.log"));
     wait_healthy(&base).await;
-    let api = Api::new(&base);
+    // A password login: the session lives in the database, so it outlives the kill below.
+    let (api, _) = Api::login(&base, ADMIN, ADMIN_PASSWORD, true).await;
     let job = &format!("crash-{}", std::process::id());
     api.post_ok("/api/v1/namespaces/default/jobs", json!({"name": job, "kind": "sql"}), 201).await;
     api.post_ok(&format!("/api/v1/namespaces/default/jobs/{job}/versions"), json!({"sql": stateful_sql("k")}), 201).await;
@@ -138,7 +140,7 @@ async fn a_lost_jobmanager_is_surfaced_and_the_job_recovered_when_it_returns() {
         c.environments.push(weir::config::EnvironmentDecl { name: "chaos".into(), cluster: "chaos".into(), flink_config: Default::default() });
     })
     .await;
-    let api = Api::new(&s.base);
+    let api = s.api();
     let job = "survivor";
     let dep = format!("/api/v1/namespaces/default/jobs/{job}/deployments/chaos");
     api.post_ok("/api/v1/namespaces/default/jobs", json!({"name": job, "kind": "sql"}), 201).await;

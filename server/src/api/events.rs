@@ -1,28 +1,77 @@
 //! `GET /api/v1/events`: server-sent events, one JSON [`weir_app::model::Event`] per message, named by its type.
+//! Each subscriber only gets the deployments and operations of namespaces it may see; its rights are read again
+//! every few seconds, and the stream ends when its token is revoked or its user deleted.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures::{Stream, StreamExt};
-use tokio_stream::wrappers::BroadcastStream;
+use futures::Stream;
+use tokio::sync::broadcast::{self, error::RecvError};
 use weir_app::model::Event;
 
-use crate::engine::Engine;
+use super::error::ApiError;
+use crate::engine::{Caller, Engine};
 
-pub async fn stream(State(engine): State<Engine>) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let events = BroadcastStream::new(engine.subscribe()).filter_map(|item| async move {
-        // A subscriber that fell behind skips what it missed.
-        let event = item.ok()?;
-        let name = match &event {
-            Event::Deployment { .. } => "deployment",
-            Event::Operation { .. } => "operation",
-            Event::Cluster { .. } => "cluster",
-            Event::Heartbeat => "heartbeat",
+/// How long a subscriber's rights are trusted before they are read again.
+const RECHECK: Duration = Duration::from_secs(5);
+
+struct Subscriber {
+    engine: Engine,
+    caller: Caller,
+    rx: broadcast::Receiver<Event>,
+    /// The namespaces it may see (`None`: every one).
+    namespaces: Option<HashSet<String>>,
+    checked: Instant,
+}
+
+impl Subscriber {
+    fn may_see(&self, event: &Event) -> bool {
+        let ns = match event {
+            Event::Deployment { deployment } => &deployment.namespace,
+            Event::Operation { operation } => &operation.namespace,
+            Event::Cluster { .. } | Event::Heartbeat => return true,
         };
-        let data = serde_json::to_string(&event).ok()?;
-        Some(Ok(SseEvent::default().event(name).data(data)))
+        self.namespaces.as_ref().is_none_or(|set| set.contains(ns))
+    }
+}
+
+pub async fn stream(
+    State(engine): State<Engine>,
+    caller: Caller,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let namespaces = engine.visible_namespace_names(&caller).await?;
+    let rx = engine.subscribe();
+    let sub = Subscriber { engine, caller, rx, namespaces, checked: Instant::now() };
+    let events = futures::stream::unfold(sub, |mut sub| async move {
+        loop {
+            let event = match sub.rx.recv().await {
+                Ok(e) => e,
+                // A subscriber that fell behind skips what it missed.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            };
+            if sub.checked.elapsed() > RECHECK {
+                if !sub.engine.caller_still_valid(&sub.caller).await {
+                    return None;
+                }
+                sub.namespaces = sub.engine.visible_namespace_names(&sub.caller).await.ok()?;
+                sub.checked = Instant::now();
+            }
+            if !sub.may_see(&event) {
+                continue;
+            }
+            let name = match &event {
+                Event::Deployment { .. } => "deployment",
+                Event::Operation { .. } => "operation",
+                Event::Cluster { .. } => "cluster",
+                Event::Heartbeat => "heartbeat",
+            };
+            let Ok(data) = serde_json::to_string(&event) else { continue };
+            return Some((Ok(SseEvent::default().event(name).data(data)), sub));
+        }
     });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

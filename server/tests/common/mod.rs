@@ -105,11 +105,47 @@ pub fn flink_url() -> String {
     })
 }
 
+/// The administrator every test server starts with.
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
 /// A `weir` served in-process (with its reconciler running) on a fresh SQLite database.
 pub struct TestServer {
     pub base: String,
     pub engine: weir::engine::Engine,
     pub dir: tempfile::TempDir,
+    /// An API token of the administrator.
+    pub admin_token: String,
+}
+
+impl TestServer {
+    /// An API client acting as the administrator (through an API token).
+    pub fn api(&self) -> Api {
+        Api::new(&self.base).with_token(&self.admin_token)
+    }
+
+    /// Creates a user (and, when `ns` is given, gives them `role` there); returns a token with their own rights.
+    pub async fn user_with_role(&self, name: &str, ns: Option<(&str, &str)>) -> String {
+        use weir::engine::access::{tokens::NewToken, users::NewUser};
+        use weir::engine::Caller;
+        let sys = Caller::system();
+        let new = NewUser { name: name.into(), password: format!("{name}-password-123"), admin: false };
+        self.engine.create_user(&sys, new).await.expect("create user");
+        if let Some((ns, role)) = ns {
+            self.engine.set_member(&sys, ns, name, role).await.expect("set member");
+        }
+        let token = NewToken { name: "test".into(), user: Some(name.into()), ..Default::default() };
+        self.engine.create_token(&sys, token).await.expect("token").token
+    }
+}
+
+/// The administrator's API token on an engine (creating the administrator when there is none).
+pub async fn admin_token(engine: &weir::engine::Engine) -> String {
+    use weir::engine::access::tokens::NewToken;
+    use weir::engine::Caller;
+    engine.bootstrap_admin(ADMIN, ADMIN_PASSWORD).await.expect("bootstrap the administrator");
+    let token = NewToken { name: "tests".into(), user: Some(ADMIN.into()), ..Default::default() };
+    engine.create_token(&Caller::system(), token).await.expect("admin token").token
 }
 
 /// Starts a server with the shared Flink registered as cluster `local` and environment `dev`; `tune` may change
@@ -133,8 +169,10 @@ pub async fn server(tune: impl FnOnce(&mut weir::config::Config)) -> TestServer 
     weir.engine.start_background().await.expect("start the engine");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, weir.router).await });
-    TestServer { base: format!("http://{addr}"), engine: weir.engine, dir }
+    let admin_token = admin_token(&weir.engine).await;
+    let app = weir.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    TestServer { base: format!("http://{addr}"), engine: weir.engine, dir, admin_token }
 }
 
 /// The SQL runner jar built by scripts/setup.
@@ -144,19 +182,62 @@ pub fn runner_jar() -> std::path::PathBuf {
     jar
 }
 
-/// A small JSON client for the API.
+/// A small JSON client for the API: anonymous, with an API token, or with a logged-in session.
 pub struct Api {
     pub base: String,
     http: reqwest::Client,
+    /// Headers sent with every request (Authorization, or Cookie and X-CSRF-Token).
+    headers: Vec<(String, String)>,
 }
 
 impl Api {
     pub fn new(base: &str) -> Self {
-        Self { base: base.to_owned(), http: reqwest::Client::new() }
+        Self { base: base.to_owned(), http: reqwest::Client::new(), headers: Vec::new() }
+    }
+
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.headers.push(("authorization".into(), format!("Bearer {token}")));
+        self
+    }
+
+    /// Logs in with a password; the client then sends the session cookie (and the CSRF token when `csrf`).
+    pub async fn login(base: &str, name: &str, password: &str, csrf: bool) -> (Self, String) {
+        let resp = reqwest::Client::new()
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"name": name, "password": password}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(resp.status().as_u16(), 200, "login as {name}");
+        let cookie = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("weir_session="))
+            .and_then(|c| c.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let me: serde_json::Value = resp.json().await.expect("me");
+        let token = me["csrf_token"].as_str().expect("a CSRF token").to_owned();
+        let mut api = Self::new(base);
+        api.headers.push(("cookie".into(), cookie.clone()));
+        if csrf {
+            api.headers.push(("x-csrf-token".into(), token));
+        }
+        (api, cookie)
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
     }
 
     pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base)).header("x-weir-user", "tester");
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        for (k, v) in &self.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
         if let Some(b) = body {
             req = req.json(&b);
         }

@@ -279,3 +279,30 @@ impl Engine {
 pub fn identity_is_anonymous(caller: &Caller) -> bool {
     caller.identity == Identity::Anonymous
 }
+
+impl Engine {
+    /// The names of the namespaces the caller may see (`None`: every one); 401 for nobody.
+    pub async fn visible_namespace_names(
+        &self,
+        caller: &Caller,
+    ) -> Result<Option<std::collections::HashSet<String>>, EngineError> {
+        Ok(self.visible_namespaces(caller).await?.map(|v| v.into_iter().map(|n| n.name).collect()))
+    }
+
+    /// False once the caller's token is revoked or their user deleted (long-lived requests check this).
+    pub async fn caller_still_valid(&self, caller: &Caller) -> bool {
+        let Some(user) = caller.user() else { return caller.identity == Identity::System };
+        if self.store.user_by_id(user.id).await.ok().flatten().is_none() {
+            return false;
+        }
+        match &caller.token {
+            Some(t) => self.store.token_by_id(t.id).await.ok().flatten().is_some_and(|t| t.revoked_at.is_none()),
+            None => true,
+        }
+    }
+
+    /// Checks that the caller holds `need` in a namespace, before work that is not yet tied to it (an upload).
+    pub async fn require_role(&self, caller: &Caller, ns: &str, need: Role) -> Result<(), EngineError> {
+        self.namespace_for(caller, ns, need).await.map(|_| ())
+    }
+}
