@@ -58,6 +58,16 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("jobs") view=pages::jobs::Jobs ssr=SsrMode::Async/>
                     <Route path=StaticSegment("clusters") view=pages::admin::Clusters ssr=SsrMode::Async/>
                     <Route path=StaticSegment("environments") view=pages::admin::Environments ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=pages::login::Login ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=pages::account::Account ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("users") view=pages::users::Users ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("audit") view=pages::audit::Audit ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("namespaces") view=pages::namespaces::Namespaces ssr=SsrMode::Async/>
+                    <Route
+                        path=(StaticSegment("namespaces"), ParamSegment("ns"))
+                        view=pages::namespaces::NamespacePage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("jobs"), ParamSegment("ns"), ParamSegment("job"))
                         view=pages::job::JobPage

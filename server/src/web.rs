@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{header, Method};
+use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Router;
@@ -223,10 +223,14 @@ impl EnginePort for AsCaller {
 async fn bind_caller(State(engine): State<Engine>, mut req: Request, next: Next) -> Response {
     let caller = req.extensions().get::<Caller>().cloned().unwrap_or_else(|| Caller::anonymous(None));
     let anonymous = identity_is_anonymous(&caller);
-    let wants_page = req.method() == Method::GET
-        && req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     let path = req.uri().path();
-    if anonymous && wants_page && path != "/login" {
+    // A page (not a static file, not a server function, not the login page itself).
+    let page = req.method() == Method::GET
+        && !path.starts_with("/api/")
+        && !path.starts_with("/pkg/")
+        && path != "/login"
+        && !path.rsplit('/').next().unwrap_or_default().contains('.');
+    if anonymous && page {
         let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let to = format!("/login?next={}", serde_urlencoded::to_string([("n", next)]).unwrap_or_default().trim_start_matches("n="));
         return Redirect::to(&to).into_response();

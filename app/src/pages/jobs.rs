@@ -1,17 +1,37 @@
-//! `/jobs`: every job of the namespace with its state per environment, filters, and the form to create one.
+//! `/jobs?ns=NS`: every job of a namespace with its state per environment, filters, and the form to create one.
+//! Without `ns`: `default` when you have a role there, else your first namespace.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::components::{ErrorBox, StateBadge};
-use crate::server_fns::{list_job_rows, CreateJob};
+use leptos_router::hooks::use_query_map;
 
-const NAMESPACE: &str = "default";
+use crate::server_fns::{list_job_rows, list_namespaces, CreateJob};
+
+/// The namespace shown: the one asked for, else `default` when visible, else the first visible one.
+fn pick(asked: Option<String>, visible: &[crate::model::Namespace]) -> String {
+    asked.filter(|a| !a.is_empty()).unwrap_or_else(|| {
+        visible
+            .iter()
+            .find(|n| n.name == "default")
+            .or_else(|| visible.first())
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| "default".into())
+    })
+}
 
 #[component]
 pub fn Jobs() -> impl IntoView {
     let create = ServerAction::<CreateJob>::new();
-    let rows = Resource::new(move || create.version().get(), |_| list_job_rows(NAMESPACE.to_string()));
+    let query = use_query_map();
+    let asked = move || query.read().get("ns");
+    let namespaces = Resource::new(|| (), |_| list_namespaces());
+    let namespace = Memo::new(move |_| {
+        let visible = namespaces.get().and_then(|r| r.ok()).unwrap_or_default();
+        pick(asked(), &visible)
+    });
+    let rows = Resource::new(move || (create.version().get(), namespace.get()), |(_, ns)| list_job_rows(ns));
     let (search, set_search) = signal(String::new());
     let (kind, set_kind) = signal(String::new());
     let (state, set_state) = signal(String::new());
@@ -20,6 +40,24 @@ pub fn Jobs() -> impl IntoView {
     view! {
         <header class="page-head">
             <h1>"Jobs"</h1>
+            <Transition fallback=|| ()>
+                {move || namespaces.get().and_then(|r| r.ok()).map(|list| {
+                    let current = namespace.get();
+                    let options = list
+                        .into_iter()
+                        .map(|n| {
+                            let selected = n.name == current;
+                            view! { <option value=n.name.clone() selected=selected>{n.name.clone()}</option> }
+                        })
+                        .collect_view();
+                    view! {
+                        <form method="get" action="/jobs" class="filters" data-test="namespace-picker">
+                            <select name="ns" onchange="this.form.submit()">{options}</select>
+                            <noscript><button class="button" type="submit">"Show"</button></noscript>
+                        </form>
+                    }
+                })}
+            </Transition>
             <div class="filters">
                 <input
                     type="search"
@@ -45,7 +83,7 @@ pub fn Jobs() -> impl IntoView {
         <section class="card">
             <h2>"New job"</h2>
             <ActionForm action=create attr:class="inline-form" attr:data-test="create-job">
-                <input type="hidden" name="ns" value=NAMESPACE/>
+                <input type="hidden" name="ns" value=move || namespace.get()/>
                 <label>"Name" <input name="name" required placeholder="orders-enrichment" data-test="job-name"/></label>
                 <label>
                     "Kind"

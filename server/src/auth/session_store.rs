@@ -40,7 +40,8 @@ fn backend(e: impl std::fmt::Display) -> Error {
 }
 
 fn expiry(record: &Record) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0).ok_or_else(|| Error::Encode("expiry out of range".into()))
+    let millis = i64::try_from(record.expiry_date.unix_timestamp_nanos() / 1_000_000).map_err(|e| Error::Encode(e.to_string()))?;
+    DateTime::from_timestamp_millis(millis).ok_or_else(|| Error::Encode("expiry out of range".into()))
 }
 
 #[async_trait::async_trait]
@@ -64,7 +65,7 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let Some(row) = self.store.load_session(&id.to_string()).await.map_err(backend)? else { return Ok(None) };
         let data = serde_json::from_str(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at.timestamp())
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(row.expires_at.timestamp_millis()) * 1_000_000)
             .map_err(|e| Error::Decode(e.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date }))
     }

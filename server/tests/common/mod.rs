@@ -192,7 +192,25 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Self {
-        Self { base: base.to_owned(), http: reqwest::Client::new(), headers: Vec::new() }
+        // Redirects are answers to check, not to follow.
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self { base: base.to_owned(), http, headers: Vec::new() }
+    }
+
+    /// A copy sending one more header.
+    pub fn clone_with_header(&self, name: &str, value: &str) -> Self {
+        let mut copy = Self { base: self.base.clone(), http: self.http.clone(), headers: self.headers.clone() };
+        copy.headers.push((name.into(), value.into()));
+        copy
+    }
+
+    /// A request to a full URL with this client's headers.
+    pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let mut req = self.http.request(method, url);
+        for (k, v) in &self.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        req
     }
 
     pub fn with_token(mut self, token: &str) -> Self {
@@ -226,11 +244,6 @@ impl Api {
             api.headers.push(("x-csrf-token".into(), token));
         }
         (api, cookie)
-    }
-
-    pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
     }
 
     pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {

@@ -1,0 +1,102 @@
+//! `/account`: who you are, your roles, and your API tokens — create one (its secret is shown once), see when
+//! each was last used, revoke.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::components::{when, ErrorBox};
+use crate::server_fns::{get_me, list_tokens, CreateToken, RevokeToken};
+
+#[component]
+pub fn Account() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let me = Resource::new(|| (), |_| get_me());
+    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    view! {
+        <header class="page-head"><h1>"Your account"</h1></header>
+        <Transition fallback=|| ()>
+            {move || me.get().and_then(|r| r.ok()).flatten().map(|me| {
+                let roles = me
+                    .namespaces
+                    .iter()
+                    .map(|n| view! { <li><a href=format!("/namespaces/{}", n.name)>{n.name.clone()}</a> ": " {n.role.clone()}</li> })
+                    .collect_view();
+                view! {
+                    <section class="card">
+                        <p>"Signed in as " <strong data-test="account-name">{me.name.clone()}</strong>
+                            {me.admin.then_some(" — administrator")}</p>
+                        <ul class="plain">{roles}</ul>
+                    </section>
+                }
+            })}
+        </Transition>
+        <section class="card">
+            <h2>"New API token"</h2>
+            <p class="muted">"For automation: send it as " <code>"Authorization: Bearer <token>"</code>
+                ". Without a namespace it carries your own rights; with one, at most the role you choose there."</p>
+            <ActionForm action=create attr:class="inline-form" attr:data-test="create-token">
+                <label>"Name" <input name="name" required placeholder="ci-deploy"/></label>
+                <label>"Namespace (optional)" <input name="namespace" placeholder="default"/></label>
+                <label>
+                    "Role"
+                    <select name="role">
+                        <option value="viewer">"viewer"</option>
+                        <option value="editor">"editor"</option>
+                        <option value="owner">"owner"</option>
+                    </select>
+                </label>
+                <button class="button primary" type="submit">"Create"</button>
+            </ActionForm>
+            {move || create.value().get().map(|r| match r {
+                Ok(t) => view! {
+                    <div class="notice" data-test="new-token">
+                        "Copy it now, it is not shown again: " <code>{t.token}</code>
+                    </div>
+                }.into_any(),
+                Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+            })}
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || tokens.get().map(|r| match r {
+                Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                Ok(list) => {
+                    let rows = list.into_iter().map(|t| {
+                        let scope = match (&t.namespace, &t.role) {
+                            (Some(ns), Some(role)) => format!("{role} in {ns}"),
+                            _ => "your own rights".into(),
+                        };
+                        let revoked = t.revoked_at.is_some();
+                        view! {
+                            <tr data-token=t.name.clone()>
+                                <td>{t.name.clone()}</td>
+                                <td><code>{t.prefix.clone()} "…"</code></td>
+                                <td>{scope}</td>
+                                <td>{when(t.created_at)}</td>
+                                <td>{t.last_used_at.map(when).unwrap_or_else(|| "never".into())}</td>
+                                <td>
+                                    {if revoked {
+                                        view! { <span class="badge bad">"revoked"</span> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="id" value=t.id/>
+                                                <button class="button danger" type="submit">"Revoke"</button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    }}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view();
+                    view! {
+                        <table class="table" data-test="tokens">
+                            <thead><tr><th>"Name"</th><th>"Token"</th><th>"Scope"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
