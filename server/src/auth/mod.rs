@@ -72,7 +72,7 @@ pub struct AuditStatus(pub StatusCode);
 pub fn layer(router: Router, engine: Engine, settings: AuthSettings) -> Router {
     let store = session_store::DbSessionStore::new(engine.store().clone());
     store.spawn_sweeper(Duration::from_secs(300));
-    let idle = time::Duration::seconds(i64::try_from(settings.idle.as_secs()).unwrap_or(i64::MAX).max(60));
+    let idle = time::Duration::seconds(i64::try_from(settings.idle.as_secs()).unwrap_or(i64::MAX).max(1));
     let sessions = SessionManagerLayer::new(store)
         .with_name(COOKIE)
         .with_http_only(true)
