@@ -59,7 +59,13 @@ cluster = "local"
 `);
 
 const log = createWriteStream(path.join(artifacts, 'weir.log'));
-const weir = spawn(weirBin, ['--config', configPath], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+// The first start creates the administrator every test logs in as (through the login form).
+const admin = { name: 'admin', password: 'e2e-admin-password' };
+const weir = spawn(weirBin, ['--config', configPath], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...process.env, WEIR_ADMIN_USER: admin.name, WEIR_ADMIN_PASSWORD: admin.password },
+});
 weir.stdout.pipe(log);
 weir.stderr.pipe(log);
 let weirExited = null;
@@ -83,6 +89,14 @@ const chromiumFlags = [
   '--disable-component-update', '--disable-sync',
 ];
 
+/** Logs a page in through the login form (plain HTML: works with JavaScript off too). */
+async function logIn(page, user) {
+  await page.goto(`${base}/login`);
+  await page.fill('[data-test=login-name]', user.name);
+  await page.fill('[data-test=login-password]', user.password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('[data-test=login-submit]')]);
+}
+
 // What each test receives.
 function context(browser) {
   return {
@@ -90,13 +104,39 @@ function context(browser) {
     flinkUrl,
     browser,
     artifacts,
+    admin,
+    logIn,
+    /** Calls the REST API as the administrator (a password login; the CSRF token rides along). */
+    async api(method, pathname, body) {
+      if (!this._session) {
+        const r = await fetch(`${base}/api/v1/session`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin),
+        });
+        if (!r.ok) throw new Error(`API login failed: ${r.status}`);
+        const me = await r.json();
+        const cookie = r.headers.get('set-cookie').split(';')[0];
+        this._session = { cookie, csrf: me.csrf_token };
+      }
+      const r = await fetch(`${base}/api/v1${pathname}`, {
+        method,
+        headers: { 'content-type': 'application/json', cookie: this._session.cookie, 'x-csrf-token': this._session.csrf },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await r.text();
+      let json = null;
+      try { json = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: r.status, json, text };
+    },
     async screenshot(page, name) {
       await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
     },
-    /** A new page that records browser-side errors; call assertNoErrors() at the end of the test. */
+    /** A new page that records browser-side errors; call assertNoErrors() at the end of the test. Logged in
+     *  as the administrator unless `as` names another {name, password}, or `as: null` (anonymous). */
     async newPage(options = {}) {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+      const { as = admin, ...contextOptions } = options;
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
       const page = await ctx.newPage();
+      if (as) await logIn(page, as);
       const errors = [];
       page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
       page.on('console', (m) => { if (m.type() === 'error') errors.push(`console error: ${m.text()}`); });

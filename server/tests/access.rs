@@ -724,3 +724,50 @@ async fn the_event_stream_only_carries_what_the_subscriber_may_see() {
     assert_eq!(Api::new(&s.base).call(Method::GET, "/api/v1/events", None).await.0, 401);
     admin.act("/api/v1/namespaces/team/jobs/watched/deployments/dev/stop", json!({"savepoint": false})).await;
 }
+
+/// `weir user create` and `weir token create` (the real binary) set up a database a server then accepts.
+#[tokio::test]
+async fn the_command_line_creates_an_administrator_and_a_token() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let config = dir.path().join("weir.toml");
+    std::fs::write(&config, format!("[server]\ndata_dir = {:?}\n", dir.path().join("data").display().to_string())).expect("config");
+    let weir = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run weir");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("password");
+        let out = child.wait_with_output().expect("weir output");
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, _, err) = weir(&["user", "create", "--admin", "root"], "short\n");
+    assert!(!ok && err.contains("at least 10 characters"), "a short password is refused: {err}");
+    let (ok, out, err) = weir(&["user", "create", "--admin", "root"], "root-password-123\n");
+    assert!(ok, "{out}{err}");
+    let (ok, out, _) = weir(&["user", "create", "--admin", "--if-missing", "root"], "");
+    assert!(ok && out.contains("exists already"), "{out}");
+    let (ok, _, err) = weir(&["token", "create", "--user", "ghost"], "");
+    assert!(!ok && err.contains("user 'ghost' does not exist"), "{err}");
+    let (ok, token, err) = weir(&["token", "create", "--user", "root", "--namespace", "default", "--role", "viewer"], "");
+    assert!(ok, "{err}");
+    let token = token.trim().to_owned();
+    assert!(token.starts_with("weir_"), "{token}");
+
+    let mut cfg = weir::config::Config::from_file(&config).expect("config");
+    cfg.finish();
+    let app = weir::server::build(&cfg).await.expect("build");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app.router).await });
+    let api = Api::new(&base).with_token(&token);
+    assert_eq!(api.call(Method::GET, "/api/v1/namespaces/default/jobs", None).await.0, 200);
+    assert_eq!(api.post("/api/v1/namespaces/default/jobs", json!({"name": "x", "kind": "sql"})).await.0, 403, "viewer only");
+    let (_, _) = Api::login(&base, "root", "root-password-123", true).await;
+}
