@@ -311,6 +311,8 @@ pub struct JobDetail {
     pub snapshots: Vec<Snapshot>,
     /// Newest first.
     pub operations: Vec<Operation>,
+    /// The caller's role in the job's namespace (`viewer`, `editor`, `owner`): what the page offers.
+    pub role: String,
 }
 
 /// One row of the jobs list: a job and its state in each environment it was deployed to.

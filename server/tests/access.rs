@@ -667,8 +667,13 @@ async fn the_audit_log_records_who_did_what_and_only_owners_and_admins_read_it()
     assert_eq!(denied["actor"], "vic (token test)");
     assert_eq!(denied["outcome"], "denied");
     assert_eq!(denied["status"], 403);
-    // Reads are not recorded.
+    // Reads are not recorded, neither REST GETs nor the UI's reading server functions (POSTs).
+    let read = admin.request(Method::POST, &format!("{}{}", s.base, <weir_app::server_fns::GetDashboard as ServerFn>::PATH));
+    assert_eq!(read.send().await.expect("dashboard").status().as_u16(), 200);
+    let all = admin.get("/api/v1/audit").await;
+    let entries = all.as_array().cloned().unwrap_or_default();
     assert!(entries.iter().all(|e| !e["request"].as_str().unwrap_or_default().starts_with("GET")), "{all}");
+    assert!(entries.iter().all(|e| !e["request"].as_str().unwrap_or_default().contains("/api/dashboard")), "{all}");
 
     // The owner reads their namespace's records only; a viewer reads none.
     let theirs = owner.get("/api/v1/audit").await;

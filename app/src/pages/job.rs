@@ -128,6 +128,8 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
                 <p class="muted small">
                     {job.kind.to_uppercase()} " job in " {job.namespace.clone()} " · " {job.latest_version} " version(s)"
                     {(!job.description.is_empty()).then(|| format!(" · {}", job.description))}
+                    " · you are " <span data-test="role">{detail.role.clone()}</span>
+                    {(detail.role == "viewer").then_some(" (read only)")}
                 </p>
             </div>
         </header>
@@ -178,6 +180,8 @@ fn EnvironmentCard(detail: JobDetail, env: String, deployment: Option<Deployment
     let env_name = env.clone();
     let target = StoredValue::new((ns, job, env));
     let t = move || target.with_value(|(n, j, e)| view! { <Target ns=n.clone() job=j.clone() env=e.clone()/> });
+    // A viewer is offered no actions (the engine would refuse them anyway).
+    let can_act = detail.role != "viewer";
     view! {
         <article class="card env-card" data-env=env_name.clone()>
             <header class="card-head">
@@ -192,7 +196,7 @@ fn EnvironmentCard(detail: JobDetail, env: String, deployment: Option<Deployment
                 {deployment.as_ref().and_then(|d| d.flink_job_id.clone()).map(|id| format!(" · Flink job {id}"))}
                 {deployment.as_ref().map(|d| format!(" · desired {}", d.desired_state))}
             </p>
-            <div class="actions">
+            <div class="actions" class:hidden=!can_act>
                 {alive.then(|| view! {
                     <ActionForm action=actions.stop attr:class="one-click">
                         {t()}

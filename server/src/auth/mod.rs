@@ -8,7 +8,7 @@
 //!
 //! [`authenticate`] puts the resulting [`Caller`] into the request, refuses cookie-authenticated state changes
 //! that fail the [`csrf`] check, and writes an audit record for every state-changing request once it is
-//! answered.
+//! answered (REST calls with POST/PUT/PATCH/DELETE, and server functions that reached a changing operation).
 
 pub mod csrf;
 pub mod session_store;
@@ -125,7 +125,10 @@ async fn authenticate(State(state): State<AuthState>, req: Request, next: Next) 
     let mut req = Request::from_parts(parts, body);
     req.extensions_mut().insert(caller.clone());
     let response = next.run(req).await;
-    if unsafe_method {
+    // Every state-changing REST call is recorded; a server function only when it reached an engine operation
+    // that changes something (the UI reads through POSTed server functions too).
+    let rest = request_line.split(' ').nth(1).is_some_and(|p| p.starts_with("/api/v1/"));
+    if unsafe_method && (rest || caller.audit_note().action.is_some()) {
         let message = response.extensions().get::<AuditMessage>().map(|m| m.0.clone());
         let status = response.extensions().get::<AuditStatus>().map_or(response.status(), |s| s.0);
         engine.record_audit(&caller, &request_line, status.as_u16(), message).await;

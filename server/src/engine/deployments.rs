@@ -114,7 +114,10 @@ impl Engine {
 
     /// The job page's data: the job, its versions, deployments, snapshots and history, and the environments.
     pub async fn job_detail(&self, caller: &Caller, ns: &str, job: &str) -> Result<JobDetail, EngineError> {
+        let namespace = self.namespace_for(caller, ns, Role::Viewer).await?;
+        let role = self.role_in(caller, &namespace).await?.unwrap_or(Role::Viewer);
         Ok(JobDetail {
+            role: role.as_str().into(),
             job: self.get_job(caller, ns, job).await?,
             versions: self.list_versions(caller, ns, job).await?,
             deployments: self.list_deployments(caller, ns, job).await?,
