@@ -9,7 +9,8 @@ pub fn init(log: &LogConfig) -> Result<(), String> {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&log.level))
         .map_err(|e| format!("invalid log level '{}': {e}", log.level))?;
-    let builder = fmt().with_env_filter(filter).with_target(true);
+    // Logs go to standard error: standard output is for what a command prints (e.g. a new API token).
+    let builder = fmt().with_env_filter(filter).with_target(true).with_writer(std::io::stderr);
     let result = match log.format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -37,10 +37,16 @@ fn build_tiny_jar(dir: &Path) -> PathBuf {
     jar
 }
 
-async fn upload(base: &str, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
+async fn upload(s: &common::TestServer, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
     let form = reqwest::multipart::Form::new().part("file", part);
-    let resp = reqwest::Client::new().post(format!("{base}/api/v1/artifacts")).multipart(form).send().await.expect("upload");
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/artifacts", s.base))
+        .bearer_auth(&s.admin_token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
     let status = resp.status().as_u16();
     (status, resp.json().await.expect("JSON answer"))
 }
@@ -52,20 +58,20 @@ async fn jar_job_round_trip() {
     let work = tempfile::tempdir().expect("temporary folder");
 
     // Uploads that are not JARs are refused, and nothing is stored.
-    let (st, b) = upload(&s.base, "notes.jar", b"just text".to_vec()).await;
+    let (st, b) = upload(&s, "notes.jar", b"just text".to_vec()).await;
     assert_eq!(st, 400, "{b}");
     assert!(b["error"]["message"].as_str().unwrap_or_default().contains("not a JAR"), "{b}");
-    let (st, b) = upload(&s.base, "huge.jar", vec![0u8; 9 * 1024 * 1024 + 10]).await;
+    let (st, b) = upload(&s, "huge.jar", vec![0u8; 9 * 1024 * 1024 + 10]).await;
     assert_eq!(st, 413, "{b}");
     assert!(!s.dir.path().join("artifacts").exists() || std::fs::read_dir(s.dir.path().join("artifacts")).map(|d| d.count()).unwrap_or(0) == 0);
 
     let jar = build_tiny_jar(work.path());
     let bytes = std::fs::read(&jar).expect("read jar");
-    let (st, artifact) = upload(&s.base, "tiny-job.jar", bytes.clone()).await;
+    let (st, artifact) = upload(&s, "tiny-job.jar", bytes.clone()).await;
     assert_eq!(st, 201, "{artifact}");
     let sha = artifact["sha256"].as_str().expect("sha256").to_owned();
     assert_eq!(artifact["size"], bytes.len());
-    let (_, again) = upload(&s.base, "renamed.jar", bytes).await;
+    let (_, again) = upload(&s, "renamed.jar", bytes).await;
     assert_eq!(again["sha256"], sha.as_str(), "the same bytes are stored once");
     assert!(s.dir.path().join("artifacts").join(format!("{sha}.jar")).exists());
 

@@ -68,7 +68,7 @@ async fn deploy_stop_redeploy_and_rollback_keep_state() {
 
     // Deploy v1: RUNNING in Flink and in Weir.
     let op = api.act(&format!("{dep}/deploy"), json!({})).await;
-    assert_eq!(op["requested_by"], "tester");
+    assert_eq!(op["requested_by"], common::ADMIN, "the signed-in user is recorded");
     let d = wait_observed(&api, job, "dev", "RUNNING", 60).await;
     let v1_job = d["flink_job_id"].as_str().expect("job id").to_owned();
     assert_eq!(flink_job(&v1_job).await["state"], "RUNNING");
@@ -301,7 +301,12 @@ async fn events_stream_publishes_operation_progress() {
     let job = "evented";
     new_sql_job(&api, job).await;
     save(&api, job, &stateful_sql("e"), "v1").await;
-    let resp = reqwest::get(format!("{}/api/v1/events", s.base)).await.expect("events");
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/v1/events", s.base))
+        .bearer_auth(&s.admin_token)
+        .send()
+        .await
+        .expect("events");
     assert_eq!(resp.headers()["content-type"], "text/event-stream");
     let mut body = resp.bytes_stream();
     let op = api.post_ok(&format!("/api/v1/namespaces/default/jobs/{job}/deployments/dev/deploy"), json!({}), 202).await;

@@ -56,3 +56,67 @@ async fn environments_reference_existing_clusters() {
         db.cleanup().await;
     }
 }
+
+/// Accounts on both databases: users, roles, tokens (hash lookup, revocation), the audit log, web sessions, and
+/// the cascade when a user is deleted.
+#[tokio::test]
+async fn accounts_tokens_audit_and_sessions_on_every_database() {
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+    use weir::auth::session_store::DbSessionStore;
+    use weir::engine::access::{members::NewNamespace, tokens::NewToken, users::NewUser};
+    use weir::engine::{Caller, Engine, EngineError, EngineSettings};
+
+    for db in common::databases().await {
+        let label = db.label;
+        let store = db.store().await;
+        let engine = Engine::new(store.clone(), EngineSettings::default()).expect("engine");
+        let sys = Caller::system();
+        assert!(engine.bootstrap_admin("root", "root-password-123").await.expect("bootstrap"));
+        assert!(!engine.bootstrap_admin("other", "other-password-123").await.expect("bootstrap"), "[{label}] only once");
+        let new = |n: &str| NewUser { name: n.into(), password: format!("{n}-password-123"), admin: false };
+        engine.create_user(&sys, new("ann")).await.expect("ann");
+        let dup = engine.create_user(&sys, new("ann")).await;
+        assert!(matches!(dup, Err(EngineError::Conflict(_))), "[{label}] {dup:?}");
+        engine.create_namespace(&sys, NewNamespace { name: "team".into(), owner: Some("ann".into()) }).await.expect("ns");
+        assert_eq!(engine.list_members(&sys, "team").await.expect("members")[0].role, "owner", "[{label}]");
+
+        let token = NewToken { name: "ci".into(), user: Some("ann".into()), namespace: Some("team".into()), role: Some("editor".into()) };
+        let created = engine.create_token(&sys, token).await.expect("token");
+        let caller = engine.authenticate_token(&created.token, Some("10.0.0.9".into())).await.expect("authenticates");
+        assert_eq!(caller.name(), "ann");
+        engine.create_job(&caller, "team", weir::engine::jobs::NewJob { name: "j".into(), kind: "sql".into(), description: String::new() })
+            .await
+            .expect("an editor token creates a job");
+        engine.record_audit(&caller, "POST /api/v1/namespaces/team/jobs", 201, None).await;
+        let audit = engine.list_audit(&sys, Some("team"), None, None).await.expect("audit");
+        assert_eq!((audit[0].actor.as_str(), audit[0].action.as_str()), ("ann (token ci)", "create-job"), "[{label}]");
+        assert_eq!(audit[0].address.as_deref(), Some("10.0.0.9"));
+        engine.revoke_token(&sys, created.info.id).await.expect("revoke");
+        let refused = engine.authenticate_token(&created.token, None).await;
+        assert!(matches!(refused, Err(EngineError::Unauthenticated(_))), "[{label}] revoked");
+
+        // Sessions: create, save, load, expire, delete.
+        let sessions = DbSessionStore::new(store.clone());
+        let mut record = Record {
+            id: Id::default(),
+            data: [("user_id".to_string(), serde_json::json!(1))].into_iter().collect(),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(5),
+        };
+        sessions.create(&mut record).await.expect("create");
+        let loaded = sessions.load(&record.id).await.expect("load").expect("found");
+        assert_eq!(loaded.data, record.data, "[{label}]");
+        record.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+        sessions.save(&record).await.expect("save");
+        assert!(sessions.load(&record.id).await.expect("load").is_none(), "[{label}] an expired session is gone");
+        assert_eq!(store.delete_expired_sessions().await.expect("sweep"), 1, "[{label}]");
+
+        // Deleting a user takes their memberships and tokens; the last administrator stays.
+        engine.create_token(&sys, NewToken { name: "x".into(), user: Some("ann".into()), ..Default::default() }).await.expect("token");
+        engine.delete_user(&sys, "ann").await.expect("delete");
+        assert!(engine.list_members(&sys, "team").await.expect("members").is_empty(), "[{label}]");
+        assert!(engine.list_tokens(&sys, None).await.expect("tokens").is_empty(), "[{label}]");
+        assert!(matches!(engine.delete_user(&sys, "root").await, Err(EngineError::Conflict(_))), "[{label}]");
+        db.cleanup().await;
+    }
+}
