@@ -18,7 +18,7 @@ pub enum ConfigError {
     Env { var: &'static str, value: String, message: String },
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -168,20 +168,6 @@ impl Default for EngineConfig {
             flink_home: PathBuf::new(),
             java: PathBuf::from("java"),
             max_artifact_mb: 256,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            log: LogConfig::default(),
-            engine: EngineConfig::default(),
-            auth: AuthConfig::default(),
-            clusters: Vec::new(),
-            environments: Vec::new(),
         }
     }
 }
@@ -395,6 +381,21 @@ mod tests {
         assert_eq!(c.server.listen.port(), 5000);
         assert_eq!(c.log.format, LogFormat::Text);
         assert_eq!(c.database.url, "sqlite:///tmp/w/weir.db?mode=rwc");
+    }
+
+    #[test]
+    fn auth_settings_from_file_and_env() {
+        let mut c = Config::from_toml("[auth]\nsession_idle_s = 60\n").expect("valid file");
+        assert_eq!(c.auth.session_idle_s, 60);
+        assert_eq!(c.auth.session_absolute_s, 24 * 3600);
+        assert!(Config::from_toml("[auth]\nsession_idel_s = 60\n").is_err(), "a typo is an error");
+        let env: HashMap<&str, &str> = [("WEIR_SESSION_ABSOLUTE_S", "120"), ("WEIR_PUBLIC_URL", "https://weir.example/")].into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).expect("valid env");
+        let settings = c.auth_settings();
+        assert_eq!(settings.absolute.as_secs(), 120);
+        assert_eq!(settings.public_url.as_deref(), Some("https://weir.example"));
+        let plain = Config::default().auth_settings();
+        assert_eq!(plain.public_url.as_deref(), Some("http://127.0.0.1:3000"), "the listen address by default");
     }
 
     #[test]

@@ -30,7 +30,7 @@ fn start_weir(config: &Path, log: &Path) -> Child {
 
 async fn wait_healthy(base: &str) {
     let start = Instant::now();
-    while reqwest::get(format!("{base}/api/v1/health")).await.map(|r| r.status().is_success()).unwrap_or(false) == false {
+    while !reqwest::get(format!("{base}/api/v1/health")).await.map(|r| r.status().is_success()).unwrap_or(false) {
         assert!(start.elapsed() < Duration::from_secs(60), "weir did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

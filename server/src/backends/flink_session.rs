@@ -284,8 +284,8 @@ fn root_cause(trace: &str) -> String {
     let first = trace.lines().next().unwrap_or_default();
     trace
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("Caused by: "))
-        .last()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("Caused by: "))
         .unwrap_or(first)
         .trim()
         .to_owned()

@@ -36,7 +36,7 @@ impl Engine {
             let mut tick: u64 = 0;
             loop {
                 interval.tick().await;
-                let slow_tick = tick % CHECKPOINT_EVERY == 0;
+                let slow_tick = tick.is_multiple_of(CHECKPOINT_EVERY);
                 if let Err(e) = engine.reconcile_once(slow_tick).await {
                     tracing::warn!("reconciler: {e}");
                 }

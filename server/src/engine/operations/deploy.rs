@@ -476,7 +476,7 @@ impl Engine {
             let mut out = data.clone();
             let jar_id = match self.store.cluster_jar(placed.cluster.id, &sha).await? {
                 Some(id) => id,
-                None => self.upload_jar(placed, &file, &sha).await?,
+                None => self.upload_jar(placed, file, &sha).await?,
             };
             out["jar_id"] = json!(jar_id);
             Ok(out)
@@ -484,7 +484,7 @@ impl Engine {
         .await
     }
 
-    async fn upload_jar(&self, placed: &Placed, file: &PathBuf, sha: &str) -> Result<String, EngineError> {
+    async fn upload_jar(&self, placed: &Placed, file: &std::path::Path, sha: &str) -> Result<String, EngineError> {
         let gate = self.submit_gate(placed.cluster.id).await;
         let _permit = gate.acquire().await.map_err(|e| EngineError::Internal(e.to_string()))?;
         let backend = self.backend(&placed.cluster)?;
