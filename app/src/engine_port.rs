@@ -95,6 +95,9 @@ pub trait EnginePort: Send + Sync + 'static {
     async fn revoke_token(&self, id: i64) -> Result<ApiToken, UiError>;
     async fn users(&self) -> Result<Vec<User>, UiError>;
     async fn create_user(&self, name: &str, password: &str, admin: bool) -> Result<User, UiError>;
+    /// A new password (the user themself, or an administrator) and/or the admin flag (administrators).
+    async fn change_user(&self, name: &str, password: Option<String>, admin: Option<bool>) -> Result<User, UiError>;
+    async fn delete_user(&self, name: &str) -> Result<(), UiError>;
     async fn create_namespace(&self, name: &str, owner: Option<String>) -> Result<Namespace, UiError>;
 }
 

@@ -282,3 +282,23 @@ pub async fn create_namespace(name: String, owner: String) -> Result<Namespace, 
     let owner = Some(owner.trim().to_owned()).filter(|o| !o.is_empty());
     engine()?.create_namespace(&name, owner).await.map_err(fail)
 }
+
+/// Changes a user: `password` (empty: unchanged; the user themself or an administrator) and `admin` ("yes",
+/// "no", or empty: unchanged; administrators). A new password ends the user's sessions.
+#[server(endpoint = "change_user")]
+pub async fn change_user(name: String, password: String, admin: String) -> Result<User, ServerFnError> {
+    let password = Some(password).filter(|p| !p.is_empty());
+    let admin = match admin.as_str() {
+        "" => None,
+        "yes" => Some(true),
+        "no" => Some(false),
+        other => return Err(ServerFnError::new(format!("admin is 'yes' or 'no', not '{other}'"))),
+    };
+    engine()?.change_user(&name, password, admin).await.map_err(fail)
+}
+
+/// Deletes a user with their memberships and tokens (administrators).
+#[server(endpoint = "delete_user")]
+pub async fn delete_user(name: String) -> Result<(), ServerFnError> {
+    engine()?.delete_user(&name).await.map_err(fail)
+}

@@ -93,4 +93,29 @@ export const tests = {
     page.assertNoErrors([/status of 40[134]/]);
     await page.closeAll();
   },
+
+  async 'an administrator creates, resets and deletes a user'(t) {
+    const page = await t.newPage();
+    await page.goto(`${t.base}/users`);
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+    const form = page.locator('[data-test="create-user"]');
+    await form.locator('input[name="name"]').fill('fred');
+    await form.locator('input[name="password"]').fill('fred-password-1');
+    await form.locator('button[type="submit"]').click();
+    await page.locator('[data-user="fred"]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-user="fred"] [data-test="reset-password"] input[name="password"]').fill('fred-password-2');
+    await page.locator('[data-user="fred"] [data-test="reset-password"] button').click();
+    // The new password works (through the API login).
+    await page.waitForTimeout(500);
+    const login = await fetch(`${t.base}/api/v1/session`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'fred', password: 'fred-password-2' }),
+    });
+    equal(login.status, 200, 'the reset password logs in');
+    await t.screenshot(page, 'users');
+    await page.locator('[data-user="fred"] [data-test="delete-user"]').click();
+    await page.locator('[data-user="fred"]').waitFor({ state: 'detached', timeout: 15_000 });
+    page.assertNoErrors();
+    await page.closeAll();
+  },
 };

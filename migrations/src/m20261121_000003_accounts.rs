@@ -25,6 +25,7 @@ enum Users {
     Name,
     PasswordHash,
     Admin,
+    PasswordChangedAt,
     CreatedAt,
 }
 
@@ -110,6 +111,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Users::Name).string_len(63).not_null().unique_key())
                 .col(ColumnDef::new(Users::PasswordHash).string_len(255).not_null())
                 .col(ColumnDef::new(Users::Admin).boolean().not_null())
+                .col(ColumnDef::new(Users::PasswordChangedAt).timestamp_with_time_zone().null())
                 .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
                 .to_owned(),
         )

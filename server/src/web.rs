@@ -28,7 +28,7 @@ use crate::engine::versions::NewVersion;
 use crate::engine::access::identity_is_anonymous;
 use crate::engine::access::members::NewNamespace;
 use crate::engine::access::tokens::NewToken;
-use crate::engine::access::users::NewUser;
+use crate::engine::access::users::{NewUser, UserChange};
 use crate::engine::{Caller, Engine, EngineError, Role};
 
 /// The engine acting as one request's caller.
@@ -211,6 +211,14 @@ impl EnginePort for AsCaller {
     async fn create_user(&self, name: &str, password: &str, admin: bool) -> Result<User, UiError> {
         let new = NewUser { name: name.trim().into(), password: password.into(), admin };
         self.engine.create_user(&self.caller, new).await.map_err(text)
+    }
+
+    async fn change_user(&self, name: &str, password: Option<String>, admin: Option<bool>) -> Result<User, UiError> {
+        self.engine.change_user(&self.caller, name, UserChange { password, admin }).await.map_err(text)
+    }
+
+    async fn delete_user(&self, name: &str) -> Result<(), UiError> {
+        self.engine.delete_user(&self.caller, name).await.map_err(text)
     }
 
     async fn create_namespace(&self, name: &str, owner: Option<String>) -> Result<Namespace, UiError> {

@@ -185,6 +185,8 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         server_fn::<sf::ListUsers>(&[], Admin, &[200]),
         server_fn::<sf::CreateUser>(&[("name", "su-{me}"), ("password", "a-long-password")], Admin, &[200]),
         server_fn::<sf::CreateNamespace>(&[("name", "sn-{me}"), ("owner", "")], Admin, &[200]),
+        server_fn::<sf::ChangeUser>(&[("name", "spare"), ("password", "yet-another-one"), ("admin", "")], Admin, &[200]),
+        server_fn::<sf::DeleteUser>(&[("name", "sgone-{me}")], Admin, &[200]),
     ]);
     let mut upload = server_fn::<sf::SaveJarVersion>(&[], Editor, &[200]);
     upload.body = Body::Multipart(vec![("ns", "team".into()), ("job", "jarjob".into()), ("jar", jar_b64.to_owned())]);
@@ -225,6 +227,8 @@ fn all_server_fn_paths() -> Vec<&'static str> {
         sf::ListUsers::PATH,
         sf::CreateUser::PATH,
         sf::CreateNamespace::PATH,
+        sf::ChangeUser::PATH,
+        sf::DeleteUser::PATH,
     ]
 }
 
@@ -300,6 +304,7 @@ async fn world() -> World {
     let mut spare_tokens = HashMap::new();
     for who in CALLERS {
         e.create_user(&sys, user(&format!("gone-{who}"))).await.expect("user");
+        e.create_user(&sys, user(&format!("sgone-{who}"))).await.expect("user");
         for prefix in ["m", "n"] {
             let name = format!("{prefix}-{who}");
             e.create_user(&sys, user(&name)).await.expect("user");
@@ -715,7 +720,7 @@ async fn the_event_stream_only_carries_what_the_subscriber_may_see() {
             text
         })
     };
-    let seen_by_member = collect(member);
+    let seen_by_member = collect(member.clone());
     let seen_by_outsider = collect(outsider.clone());
     tokio::time::sleep(Duration::from_millis(500)).await;
     admin.post_ok("/api/v1/namespaces/team/jobs", json!({"name": "watched", "kind": "sql"}), 201).await;
@@ -727,6 +732,23 @@ async fn the_event_stream_only_carries_what_the_subscriber_may_see() {
     assert!(!outsider_text.contains("\"namespace\":\"team\""), "the outsider does not: {outsider_text}");
     assert!(outsider_text.contains("event: heartbeat") || outsider_text.contains("event: cluster"), "{outsider_text}");
     assert_eq!(Api::new(&s.base).call(Method::GET, "/api/v1/events", None).await.0, 401);
+
+    // The dashboard counts only the deployments of namespaces the caller may see.
+    let running_in_dev = |token: String| {
+        let url = format!("{}{}", s.base, <weir_app::server_fns::GetDashboard as ServerFn>::PATH);
+        async move {
+            let resp = reqwest::Client::new().post(url).bearer_auth(token).send().await.expect("dashboard");
+            let d: Value = resp.json().await.expect("JSON");
+            let dev = d["environments"].as_array().into_iter().flatten().find(|e| e["name"] == "dev").cloned().unwrap_or_default();
+            dev["running"].as_u64().unwrap_or(0)
+        }
+    };
+    let start = Instant::now();
+    while running_in_dev(member.clone()).await == 0 {
+        assert!(start.elapsed() < Duration::from_secs(30), "the member's dashboard never counted the job");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(running_in_dev(outsider.clone()).await, 0, "the outsider's dashboard does not count team's job");
     admin.act("/api/v1/namespaces/team/jobs/watched/deployments/dev/stop", json!({"savepoint": false})).await;
 }
 
@@ -775,4 +797,35 @@ async fn the_command_line_creates_an_administrator_and_a_token() {
     assert_eq!(api.call(Method::GET, "/api/v1/namespaces/default/jobs", None).await.0, 200);
     assert_eq!(api.post("/api/v1/namespaces/default/jobs", json!({"name": "x", "kind": "sql"})).await.0, 403, "viewer only");
     let (_, _) = Api::login(&base, "root", "root-password-123", true).await;
+}
+
+/// A new password ends every session of the user (theirs or set by an administrator); only administrators
+/// change the admin flag.
+#[tokio::test]
+async fn a_password_change_ends_the_users_sessions() {
+    let s = server(|_| {}).await;
+    s.user_with_role("ann", None).await;
+    let (ann, _) = Api::login(&s.base, "ann", "ann-password-123", true).await;
+    let (other_device, _) = Api::login(&s.base, "ann", "ann-password-123", true).await;
+    let (st, body) = ann.call(Method::PATCH, "/api/v1/users/ann", Some(json!({"admin": true}))).await;
+    assert_eq!(st, 403, "nobody makes themself an administrator: {body}");
+    let (st, body) = ann.call(Method::PATCH, "/api/v1/users/ann", Some(json!({"password": "short"}))).await;
+    assert_eq!(st, 400, "{body}");
+    assert_eq!(ann.call(Method::GET, "/api/v1/session", None).await.0, 200, "a refused change ends nothing");
+    let (st, body) = ann.call(Method::PATCH, "/api/v1/users/ann", Some(json!({"password": "ann-new-password-1"}))).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(ann.call(Method::GET, "/api/v1/session", None).await.0, 401, "this session ended");
+    assert_eq!(other_device.call(Method::GET, "/api/v1/session", None).await.0, 401, "and every other");
+    let (again, _) = Api::login(&s.base, "ann", "ann-new-password-1", true).await;
+    assert_eq!(again.call(Method::GET, "/api/v1/session", None).await.0, 200, "the new password works");
+    let old = reqwest::Client::new()
+        .post(format!("{}/api/v1/session", s.base))
+        .json(&json!({"name": "ann", "password": "ann-password-123"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(old.status().as_u16(), 401, "the old one does not");
+    // An administrator's reset ends her sessions too.
+    s.api().call(Method::PATCH, "/api/v1/users/ann", Some(json!({"password": "reset-by-admin-1"}))).await;
+    assert_eq!(again.call(Method::GET, "/api/v1/session", None).await.0, 401);
 }

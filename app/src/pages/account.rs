@@ -5,12 +5,13 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::components::{when, ErrorBox};
-use crate::server_fns::{get_me, list_tokens, CreateToken, RevokeToken};
+use crate::server_fns::{get_me, list_tokens, ChangeUser, CreateToken, RevokeToken};
 
 #[component]
 pub fn Account() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let password = ServerAction::<ChangeUser>::new();
     let me = Resource::new(|| (), |_| get_me());
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
     view! {
@@ -27,6 +28,20 @@ pub fn Account() -> impl IntoView {
                         <p>"Signed in as " <strong data-test="account-name">{me.name.clone()}</strong>
                             {me.admin.then_some(" — administrator")}</p>
                         <ul class="plain">{roles}</ul>
+                    </section>
+                    <section class="card">
+                        <h2>"Change your password"</h2>
+                        <p class="muted">"Every session of yours ends, this one too: you log in again with the new password."</p>
+                        <ActionForm action=password attr:class="inline-form" attr:data-test="change-password">
+                            <input type="hidden" name="name" value=me.name.clone()/>
+                            <input type="hidden" name="admin" value=""/>
+                            <label>"New password (10+ characters)" <input name="password" type="password" required minlength="10" autocomplete="new-password"/></label>
+                            <button class="button primary" type="submit">"Change"</button>
+                        </ActionForm>
+                        {move || password.value().get().map(|r| match r {
+                            Ok(_) => view! { <p class="ok-text" data-test="password-changed">"Password changed. " <a href="/login">"Log in again"</a></p> }.into_any(),
+                            Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                        })}
                     </section>
                 }
             })}

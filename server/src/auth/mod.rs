@@ -33,7 +33,8 @@ use crate::engine::{Caller, Engine};
 /// The session cookie's name.
 pub const COOKIE: &str = "weir_session";
 const USER_ID: &str = "user_id";
-const LOGIN_AT: &str = "login_at";
+/// The login time, in milliseconds since the epoch.
+const LOGIN_AT: &str = "login_at_ms";
 const CSRF_TOKEN: &str = "csrf";
 
 /// Session and cookie settings, from the configuration.
@@ -153,12 +154,12 @@ async fn session_caller(
     let anonymous = |address| (Caller::anonymous(address), None);
     let Ok(Some(user_id)) = session.get::<i64>(USER_ID).await else { return anonymous(address) };
     let login_at = session.get::<i64>(LOGIN_AT).await.ok().flatten().unwrap_or(0);
-    let age = chrono::Utc::now().timestamp().saturating_sub(login_at);
-    if u64::try_from(age).map_or(true, |a| a > settings.absolute.as_secs()) {
+    let age_ms = chrono::Utc::now().timestamp_millis().saturating_sub(login_at);
+    if u64::try_from(age_ms).map_or(true, |a| a > settings.absolute.as_millis().try_into().unwrap_or(u64::MAX)) {
         let _ = session.flush().await;
         return anonymous(address);
     }
-    match engine.session_user(user_id).await {
+    match engine.session_user(user_id, login_at).await {
         Ok(Some(user)) => {
             let csrf = session.get::<String>(CSRF_TOKEN).await.ok().flatten();
             (Caller::new(Identity::User(user), None, address), csrf)
@@ -184,7 +185,7 @@ pub async fn start_session(session: &Session, user: &UserRef) -> Result<(), ApiE
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     session.insert(USER_ID, user.id).await.map_err(failed)?;
-    session.insert(LOGIN_AT, chrono::Utc::now().timestamp()).await.map_err(failed)?;
+    session.insert(LOGIN_AT, chrono::Utc::now().timestamp_millis()).await.map_err(failed)?;
     session.insert(CSRF_TOKEN, hex::encode(bytes)).await.map_err(failed)?;
     Ok(())
 }

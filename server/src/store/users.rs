@@ -12,6 +12,7 @@ impl Store {
             name: Set(name.to_owned()),
             password_hash: Set(password_hash.to_owned()),
             admin: Set(admin),
+            password_changed_at: Set(None),
             created_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -39,6 +40,7 @@ impl Store {
         let mut active: ActiveModel = user.into();
         if let Some(hash) = password_hash {
             active.password_hash = Set(hash);
+            active.password_changed_at = Set(Some(Utc::now()));
         }
         if let Some(admin) = admin {
             active.admin = Set(admin);

@@ -43,8 +43,14 @@ impl Engine {
         }
     }
 
-    /// The user a session belongs to, read afresh (a deleted user's session ends; a changed admin flag applies).
-    pub async fn session_user(&self, user_id: i64) -> Result<Option<UserRef>, EngineError> {
-        Ok(self.store.user_by_id(user_id).await?.map(|u| UserRef { id: u.id, name: u.name, admin: u.admin }))
+    /// The user a session belongs to, read afresh: `None` when the user was deleted or changed their password
+    /// after `login_at` (milliseconds since the epoch), which ends the session; a changed admin flag applies at once.
+    pub async fn session_user(&self, user_id: i64, login_at: i64) -> Result<Option<UserRef>, EngineError> {
+        Ok(self
+            .store
+            .user_by_id(user_id)
+            .await?
+            .filter(|u| u.password_changed_at.is_none_or(|changed| changed.timestamp_millis() <= login_at))
+            .map(|u| UserRef { id: u.id, name: u.name, admin: u.admin }))
     }
 }

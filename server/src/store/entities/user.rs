@@ -11,6 +11,8 @@ pub struct Model {
     pub name: String,
     pub password_hash: String,
     pub admin: bool,
+    /// Sessions started before this are ended (a password change logs the user out everywhere).
+    pub password_changed_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
 }
 
