@@ -25,7 +25,6 @@ use crate::engine::jobs::NewJob;
 use crate::engine::operations::deploy::{DeployRequest, RollbackRequest};
 use crate::engine::operations::stop::StopRequest;
 use crate::engine::versions::NewVersion;
-use crate::engine::access::identity_is_anonymous;
 use crate::engine::access::members::NewNamespace;
 use crate::engine::access::tokens::NewToken;
 use crate::engine::access::users::{NewUser, UserChange};
@@ -230,7 +229,7 @@ impl EnginePort for AsCaller {
 /// Binds the engine to the request's caller for the server functions and pages of this request.
 async fn bind_caller(State(engine): State<Engine>, mut req: Request, next: Next) -> Response {
     let caller = req.extensions().get::<Caller>().cloned().unwrap_or_else(|| Caller::anonymous(None));
-    let anonymous = identity_is_anonymous(&caller);
+    let anonymous = caller.is_anonymous();
     let path = req.uri().path();
     // A page (not a static file, not a server function, not the login page itself).
     let page = req.method() == Method::GET

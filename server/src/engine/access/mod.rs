@@ -113,6 +113,11 @@ impl Caller {
         Self::new(Identity::System, None, None)
     }
 
+    /// Nobody signed in.
+    pub fn is_anonymous(&self) -> bool {
+        self.identity == Identity::Anonymous
+    }
+
     pub fn user(&self) -> Option<&UserRef> {
         match &self.identity {
             Identity::User(u) => Some(u),
@@ -273,11 +278,6 @@ impl Engine {
         }
         Ok(Some(out))
     }
-}
-
-/// True when nobody is signed in.
-pub fn identity_is_anonymous(caller: &Caller) -> bool {
-    caller.identity == Identity::Anonymous
 }
 
 impl Engine {
