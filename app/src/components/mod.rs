@@ -37,6 +37,21 @@ pub fn ErrorBox(message: String) -> impl IntoView {
     view! { <div class="error-box" role="alert">{message}</div> }
 }
 
+/// The `role` field of a form: viewer, editor or owner.
+#[component]
+pub fn RoleSelect() -> impl IntoView {
+    view! {
+        <label>
+            "Role"
+            <select name="role">
+                <option value="viewer">"viewer"</option>
+                <option value="editor">"editor"</option>
+                <option value="owner">"owner"</option>
+            </select>
+        </label>
+    }
+}
+
 /// Marks `<body data-hydrated="true">` once the WASM application has taken over the page (effects run only in
 /// the browser), so people and browser tests can tell a hydrated page from server-rendered HTML.
 pub fn mark_hydrated() {

@@ -4,7 +4,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use crate::components::{when, ErrorBox};
+use crate::components::{when, ErrorBox, RoleSelect};
 use crate::server_fns::{get_me, list_tokens, ChangeUser, CreateToken, RevokeToken};
 
 #[component]
@@ -53,14 +53,7 @@ pub fn Account() -> impl IntoView {
             <ActionForm action=create attr:class="inline-form" attr:data-test="create-token">
                 <label>"Name" <input name="name" required placeholder="ci-deploy"/></label>
                 <label>"Namespace (optional)" <input name="namespace" placeholder="default"/></label>
-                <label>
-                    "Role"
-                    <select name="role">
-                        <option value="viewer">"viewer"</option>
-                        <option value="editor">"editor"</option>
-                        <option value="owner">"owner"</option>
-                    </select>
-                </label>
+                <RoleSelect/>
                 <button class="button primary" type="submit">"Create"</button>
             </ActionForm>
             {move || create.value().get().map(|r| match r {

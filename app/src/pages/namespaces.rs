@@ -5,7 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{when, ErrorBox};
+use crate::components::{when, ErrorBox, RoleSelect};
 use crate::server_fns::{
     get_me, get_namespace_detail, list_namespaces, CreateNamespace, RemoveMember, SetMember, SetNamespaceEnvironments,
 };
@@ -110,14 +110,7 @@ pub fn NamespacePage() -> impl IntoView {
                             <ActionForm action=set attr:class="inline-form" attr:data-test="set-member">
                                 <input type="hidden" name="ns" value=ns()/>
                                 <label>"User" <input name="user" required placeholder="a user name"/></label>
-                                <label>
-                                    "Role"
-                                    <select name="role">
-                                        <option value="viewer">"viewer"</option>
-                                        <option value="editor">"editor"</option>
-                                        <option value="owner">"owner"</option>
-                                    </select>
-                                </label>
+                                <RoleSelect/>
                                 <button class="button primary" type="submit">"Add or change"</button>
                             </ActionForm>
                         </section>
