@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_clusters_environments;
 mod m20261121_000002_jobs_deployments;
 mod m20261121_000003_accounts;
+mod shapes;
 
 pub struct Migrator;
 

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::id;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -136,16 +138,13 @@ enum ClusterJars {
     CreatedAt,
 }
 
-fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().auto_increment().primary_key().to_owned()
-}
-
+/// Rows that others refer to may not be deleted from under them.
 fn fk(
     name: &str,
     from: (impl IntoIden + 'static, impl IntoIden + 'static),
     to: (impl IntoIden + 'static, impl IntoIden + 'static),
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).to_owned()
+    crate::shapes::fk(name, from, to, ForeignKeyAction::Restrict)
 }
 
 #[async_trait::async_trait]

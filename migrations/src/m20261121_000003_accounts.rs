@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::id;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -89,16 +91,13 @@ enum Sessions {
     ExpiresAt,
 }
 
-fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().auto_increment().primary_key().to_owned()
-}
-
+/// Memberships, tokens and allowed environments go with the user, namespace or environment they belong to.
 fn cascade(
     name: &str,
     from: (impl IntoIden + 'static, impl IntoIden + 'static),
     to: (impl IntoIden + 'static, impl IntoIden + 'static),
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
+    crate::shapes::fk(name, from, to, ForeignKeyAction::Cascade)
 }
 
 #[async_trait::async_trait]
