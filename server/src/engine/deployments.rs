@@ -99,6 +99,10 @@ impl Engine {
     /// The job's deployments, one per environment it was ever deployed to (or asked about).
     pub async fn list_deployments(&self, caller: &Caller, ns: &str, job: &str) -> Result<Vec<Deployment>, EngineError> {
         let (_, j) = self.job_for(caller, ns, job, Role::Viewer).await?;
+        self.deployments_of(&j).await
+    }
+
+    async fn deployments_of(&self, j: &job::Model) -> Result<Vec<Deployment>, EngineError> {
         let mut out = Vec::new();
         for d in self.store.list_deployments_of_job(j.id).await? {
             let placed = self.place_by_id(d.id).await?;
@@ -112,33 +116,39 @@ impl Engine {
         self.deployment_view(&placed).await
     }
 
-    /// The job page's data: the job, its versions, deployments, snapshots and history, and the environments.
+    /// The job page's data: the job, its versions, deployments, snapshots and history, and the environments
+    /// (the caller's rights are checked once).
     pub async fn job_detail(&self, caller: &Caller, ns: &str, job: &str) -> Result<JobDetail, EngineError> {
-        let namespace = self.namespace_for(caller, ns, Role::Viewer).await?;
+        let (namespace, j) = self.job_for(caller, ns, job, Role::Viewer).await?;
         let role = self.role_in(caller, &namespace).await?.unwrap_or(Role::Viewer);
         Ok(JobDetail {
             role: role.as_str().into(),
-            job: self.get_job(caller, ns, job).await?,
-            versions: self.list_versions(caller, ns, job).await?,
-            deployments: self.list_deployments(caller, ns, job).await?,
-            environments: self.namespace_environments(caller, ns).await?,
-            snapshots: self.list_snapshots(caller, ns, job).await?,
-            operations: self.list_operations(caller, ns, job).await?,
+            job: self.job_view(ns, j.clone()).await?,
+            versions: self.versions_of(&j).await?,
+            deployments: self.deployments_of(&j).await?,
+            environments: self.environments_of(&namespace).await?,
+            snapshots: self.snapshots_of(&j).await?,
+            operations: self.operations_of(&j).await?,
         })
     }
 
     /// The jobs list: each job with its deployments.
     pub async fn job_rows(&self, caller: &Caller, ns: &str) -> Result<Vec<JobRow>, EngineError> {
+        let namespace = self.namespace_for(caller, ns, Role::Viewer).await?;
         let mut rows = Vec::new();
-        for job in self.list_jobs(caller, ns).await? {
-            let deployments = self.list_deployments(caller, ns, &job.name).await?;
-            rows.push(JobRow { job, deployments });
+        for j in self.store.list_jobs(namespace.id).await? {
+            let deployments = self.deployments_of(&j).await?;
+            rows.push(JobRow { job: self.job_view(ns, j).await?, deployments });
         }
         Ok(rows)
     }
 
     pub async fn list_snapshots(&self, caller: &Caller, ns: &str, job: &str) -> Result<Vec<Snapshot>, EngineError> {
         let (_, j) = self.job_for(caller, ns, job, Role::Viewer).await?;
+        self.snapshots_of(&j).await
+    }
+
+    async fn snapshots_of(&self, j: &job::Model) -> Result<Vec<Snapshot>, EngineError> {
         let deployments = self.store.list_deployments_of_job(j.id).await?;
         let mut env_names = std::collections::HashMap::new();
         for d in &deployments {
@@ -166,6 +176,10 @@ impl Engine {
 
     pub async fn list_operations(&self, caller: &Caller, ns: &str, job: &str) -> Result<Vec<Operation>, EngineError> {
         let (_, j) = self.job_for(caller, ns, job, Role::Viewer).await?;
+        self.operations_of(&j).await
+    }
+
+    async fn operations_of(&self, j: &job::Model) -> Result<Vec<Operation>, EngineError> {
         let deployments = self.store.list_deployments_of_job(j.id).await?;
         let mut out = Vec::new();
         for op in self.store.list_operations(deployments.iter().map(|d| d.id).collect()).await? {

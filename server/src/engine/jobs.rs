@@ -73,16 +73,20 @@ impl Engine {
         let namespace = self.namespace_for(caller, ns, Role::Viewer).await?;
         let mut out = Vec::new();
         for j in self.store.list_jobs(namespace.id).await? {
-            let latest = self.store.latest_version_number(j.id).await?;
-            out.push(to_job(ns, j, latest));
+            out.push(self.job_view(ns, j).await?);
         }
         Ok(out)
     }
 
-    pub async fn get_job(&self, caller: &Caller, ns: &str, name: &str) -> Result<Job, EngineError> {
-        let (_, j) = self.job_for(caller, ns, name, Role::Viewer).await?;
+    /// A job as callers see it, with its latest version number.
+    pub(super) async fn job_view(&self, ns: &str, j: job::Model) -> Result<Job, EngineError> {
         let latest = self.store.latest_version_number(j.id).await?;
         Ok(to_job(ns, j, latest))
+    }
+
+    pub async fn get_job(&self, caller: &Caller, ns: &str, name: &str) -> Result<Job, EngineError> {
+        let (_, j) = self.job_for(caller, ns, name, Role::Viewer).await?;
+        self.job_view(ns, j).await
     }
 }
 

@@ -145,6 +145,11 @@ impl Engine {
 
     pub async fn list_versions(&self, caller: &Caller, ns: &str, job_name: &str) -> Result<Vec<Version>, EngineError> {
         let (_, job) = self.job_for(caller, ns, job_name, Role::Viewer).await?;
+        self.versions_of(&job).await
+    }
+
+    /// A job's versions, newest first.
+    pub(super) async fn versions_of(&self, job: &job::Model) -> Result<Vec<Version>, EngineError> {
         let mut out = Vec::new();
         for v in self.store.list_versions(job.id).await? {
             out.push(self.to_version(v).await?);

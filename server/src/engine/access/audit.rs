@@ -61,12 +61,13 @@ impl Engine {
             }
             None if caller.is_admin() => None,
             None => {
-                let mut owned = Vec::new();
-                for n in self.store.list_namespaces().await? {
-                    if self.role_in(caller, &n).await? == Some(Role::Owner) {
-                        owned.push(n.name);
-                    }
-                }
+                let owned: Vec<String> = self
+                    .namespace_roles(caller)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, role)| *role == Role::Owner)
+                    .map(|(n, _)| n.name)
+                    .collect();
                 if owned.is_empty() {
                     return Err(EngineError::Forbidden("only owners and administrators may read the audit log".into()));
                 }

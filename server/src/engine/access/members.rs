@@ -21,13 +21,12 @@ impl Engine {
     /// The namespaces the caller has a role in (every one for an administrator), with that role.
     pub async fn list_namespaces(&self, caller: &Caller) -> Result<Vec<Namespace>, EngineError> {
         self.require_signed_in(caller)?;
-        let mut out = Vec::new();
-        for n in self.store.list_namespaces().await? {
-            if let Some(role) = self.role_in(caller, &n).await? {
-                out.push(Namespace { name: n.name, created_at: n.created_at, role: Some(role.as_str().into()) });
-            }
-        }
-        Ok(out)
+        Ok(self
+            .namespace_roles(caller)
+            .await?
+            .into_iter()
+            .map(|(n, role)| Namespace { name: n.name, created_at: n.created_at, role: Some(role.as_str().into()) })
+            .collect())
     }
 
     pub async fn create_namespace(&self, caller: &Caller, new: NewNamespace) -> Result<Namespace, EngineError> {
@@ -93,6 +92,11 @@ impl Engine {
     /// The environments the namespace may deploy to (every environment when none is listed).
     pub async fn namespace_environments(&self, caller: &Caller, ns: &str) -> Result<Vec<String>, EngineError> {
         let namespace = self.namespace_for(caller, ns, Role::Viewer).await?;
+        self.environments_of(&namespace).await
+    }
+
+    /// The names of the environments a namespace may use.
+    pub(crate) async fn environments_of(&self, namespace: &namespace::Model) -> Result<Vec<String>, EngineError> {
         let allowed = self.store.namespace_environment_ids(namespace.id).await?;
         Ok(self
             .store
