@@ -1,15 +1,11 @@
 //! Weir's web UI: the Leptos application rendered on the server and hydrated in the browser.
 //!
-//! - [`model`]: plain data types shared by the server, the REST API and the browser.
-//! - [`engine_port`] (server only): the engine operations the server functions call.
-//! - [`server_fns`]: the Leptos server functions, thin doors onto [`engine_port::EnginePort`].
+//! - [`server_fns`]: the Leptos server functions, thin doors onto the engine (`weir-engine`, server only), as
+//!   the request's caller. The data they exchange are `weir-model`'s types.
 //! - [`pages`]: one module per page; [`components`]: pieces shared by pages.
 #![recursion_limit = "256"]
 
 pub mod components;
-#[cfg(feature = "ssr")]
-pub mod engine_port;
-pub mod model;
 pub mod pages;
 pub mod server_fns;
 

@@ -1,95 +1,119 @@
-//! Leptos server functions: thin doors onto the engine (see [`crate::engine_port`]). No logic here: each one
-//! reads its arguments, calls one engine operation and returns its answer or its error message.
+//! Leptos server functions: thin doors onto the engine, as the REST API is. No logic here: each one reads its
+//! arguments, calls one engine operation as the request's caller, and returns its answer or its error.
+//! The engine and the caller come from the request's context ([`door`]): the server provides the engine, and
+//! its authentication puts the caller into the request.
 
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::model::DeployForm;
-use crate::model::{
+use weir_model::DeployForm;
+use weir_model::{
     ApiToken, AuditEntry, Cluster, ClusterStatus, CreatedToken, Dashboard, Environment, Job, JobDetail, JobRow, Me,
     Member, Namespace, SqlCheck, User, Version, VersionDiff,
 };
 
-/// Turns an engine error into the server function's error, answering with the engine's HTTP status — except
-/// for a plain HTML form post, which is sent back to its page with the error in the address (a redirect,
-/// whose status must stay a redirect).
 #[cfg(feature = "ssr")]
-fn fail(e: crate::engine_port::UiError) -> ServerFnError {
-    let html_form = use_context::<http::request::Parts>()
-        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(|a| a.contains("text/html")))
-        .unwrap_or(false);
-    if html_form {
-        return ServerFnError::new(e.message);
-    }
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(status) = http::StatusCode::from_u16(e.status) {
-            response.set_status(status);
-        }
-    }
-    ServerFnError::new(e.message)
-}
+use door::{door, fail};
 
-/// The engine, acting as this request's caller (bound by the server to the request).
 #[cfg(feature = "ssr")]
-fn engine() -> Result<crate::engine_port::SharedEngine, ServerFnError> {
-    use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::engine_port::SharedEngine>().cloned())
-        .ok_or_else(|| ServerFnError::new("the engine is not available to this request"))
+mod door {
+    use leptos::prelude::*;
+    use weir_engine::{Caller, Engine, EngineError};
+
+    /// The engine, and who is calling (anonymous when the request carries nobody).
+    pub fn door() -> Result<(Engine, Caller), ServerFnError> {
+        let engine =
+            use_context::<Engine>().ok_or_else(|| ServerFnError::new("the engine is not available to this request"))?;
+        let caller = use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Caller>().cloned())
+            .unwrap_or_else(|| Caller::anonymous(None));
+        Ok((engine, caller))
+    }
+
+    /// Turns an engine error into the server function's error, answering with the status the REST API gives
+    /// it (one mapping: [`weir_model::ErrorCode::http_status`]) — except for a plain HTML form post, which is
+    /// sent back to its page with the error in the address (a redirect, whose status must stay a redirect).
+    pub fn fail(e: EngineError) -> ServerFnError {
+        let message = e.public_message();
+        let html_form = use_context::<http::request::Parts>()
+            .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(|a| a.contains("text/html")))
+            .unwrap_or(false);
+        if !html_form {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                if let Ok(status) = http::StatusCode::from_u16(e.code().http_status()) {
+                    response.set_status(status);
+                }
+            }
+        }
+        ServerFnError::new(message)
+    }
 }
 
 /// Every registered cluster with its live status.
 #[server(endpoint = "cluster_statuses")]
 pub async fn cluster_statuses() -> Result<Vec<ClusterStatus>, ServerFnError> {
-    engine()?.cluster_statuses().await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.cluster_statuses(&caller).await.map_err(fail)
 }
 
 /// The dashboard's data.
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
-    engine()?.dashboard().await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.dashboard(&caller).await.map_err(fail)
 }
 
 /// Every environment.
 #[server(endpoint = "environments")]
 pub async fn list_environments() -> Result<Vec<Environment>, ServerFnError> {
-    engine()?.environments().await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.list_environments(&caller).await.map_err(fail)
 }
 
 /// Registers a cluster.
 #[server(endpoint = "register_cluster")]
 pub async fn register_cluster(name: String, kind: String, rest_url: String) -> Result<Cluster, ServerFnError> {
-    engine()?.register_cluster(&name, &kind, &rest_url).await.map_err(fail)
+    let (engine, caller) = door()?;
+    let new = weir_engine::clusters::NewCluster { name: name.trim().into(), kind, rest_url: rest_url.trim().into() };
+    engine.register_cluster(&caller, new).await.map_err(fail)
 }
 
 /// Creates an environment; `flink_config` holds one `key = value` per line.
 #[server(endpoint = "create_environment")]
 pub async fn create_environment(name: String, cluster: String, flink_config: String) -> Result<Environment, ServerFnError> {
-    let config = crate::model::parse_config_lines(&flink_config).map_err(ServerFnError::new)?;
-    engine()?.create_environment(&name, &cluster, config).await.map_err(fail)
+    let config = weir_model::parse_config_lines(&flink_config).map_err(ServerFnError::new)?;
+    let (engine, caller) = door()?;
+    let new = weir_engine::environments::NewEnvironment { name: name.trim().into(), cluster, flink_config: config };
+    engine.create_environment(&caller, new).await.map_err(fail)
 }
 
 /// The jobs of a namespace with their deployments.
 #[server(endpoint = "job_rows")]
 pub async fn list_job_rows(ns: String) -> Result<Vec<JobRow>, ServerFnError> {
-    engine()?.job_rows(&ns).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.job_rows(&caller, &ns).await.map_err(fail)
 }
 
 /// Everything the job page shows.
 #[server(endpoint = "job_detail")]
 pub async fn get_job_detail(ns: String, job: String) -> Result<JobDetail, ServerFnError> {
-    engine()?.job_detail(&ns, &job).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.job_detail(&caller, &ns, &job).await.map_err(fail)
 }
 
 /// Compares two versions of a job.
 #[server(endpoint = "version_diff")]
 pub async fn get_version_diff(ns: String, job: String, a: i32, b: i32) -> Result<VersionDiff, ServerFnError> {
-    engine()?.version_diff(&ns, &job, a, b).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.diff_versions(&caller, &ns, &job, a, b).await.map_err(fail)
 }
 
 /// Creates a job; from a plain form post, goes on to the new job's page.
 #[server(endpoint = "create_job")]
 pub async fn create_job(ns: String, name: String, kind: String, description: String) -> Result<Job, ServerFnError> {
-    let job = engine()?.create_job(&ns, &name, &kind, &description).await.map_err(fail)?;
+    let (engine, caller) = door()?;
+    let new = weir_engine::jobs::NewJob { name: name.trim().into(), kind, description: description.trim().into() };
+    let job = engine.create_job(&caller, &ns, new).await.map_err(fail)?;
     leptos_axum::redirect(&format!("/jobs/{}/{}", job.namespace, job.name));
     Ok(job)
 }
@@ -97,7 +121,9 @@ pub async fn create_job(ns: String, name: String, kind: String, description: Str
 /// Saves the next version of a SQL job.
 #[server(endpoint = "save_version")]
 pub async fn save_version(ns: String, job: String, sql: String, message: String) -> Result<Version, ServerFnError> {
-    engine()?.save_sql_version(&ns, &job, &sql, &message).await.map_err(fail)
+    let (engine, caller) = door()?;
+    let new = weir_engine::versions::NewVersion { sql: Some(sql), message: message.trim().into(), ..Default::default() };
+    engine.create_version(&caller, &ns, &job, new).await.map_err(fail)
 }
 
 /// Uploads a JAR and saves it as the next version of a JAR job. A multipart form with the fields `ns`, `job`,
@@ -130,10 +156,9 @@ pub async fn save_jar_version(data: leptos::server_fn::codec::MultipartData) -> 
     };
     let entry_class = Some(get("entry_class")).filter(|c| !c.is_empty());
     let args = get("args").lines().map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
-    engine()?
-        .save_jar_version(&get("ns"), &get("job"), &file_name, bytes, entry_class, args, parallelism, &get("message"))
-        .await
-        .map_err(fail)
+    let (engine, caller) = door()?;
+    let new = weir_engine::versions::NewVersion { entry_class, args, parallelism, message: get("message"), ..Default::default() };
+    engine.create_jar_version(&caller, &get("ns"), &get("job"), &file_name, bytes, new).await.map_err(fail)
 }
 
 /// Saves the next version with the latest program and new settings: `parallelism` (empty: the cluster's
@@ -150,14 +175,16 @@ pub async fn save_settings(
         "" => None,
         p => Some(p.parse::<i32>().map_err(|_| ServerFnError::new(format!("parallelism '{p}' is not a number")))?),
     };
-    let config = crate::model::parse_config_lines(&flink_config).map_err(ServerFnError::new)?;
-    engine()?.save_settings(&ns, &job, parallelism, config, &message).await.map_err(fail)
+    let config = weir_model::parse_config_lines(&flink_config).map_err(ServerFnError::new)?;
+    let (engine, caller) = door()?;
+    engine.create_settings_version(&caller, &ns, &job, parallelism, config, &message).await.map_err(fail)
 }
 
 /// Checks SQL with the real Flink planner.
 #[server(endpoint = "validate_sql")]
 pub async fn validate_sql(sql: String) -> Result<SqlCheck, ServerFnError> {
-    engine()?.validate_sql(&sql).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.validate_sql(&caller, &sql, None).await.map_err(fail)
 }
 
 /// Deploys a version (the latest when `version` is empty); see [`DeployForm::from_fields`] for the fields.
@@ -172,33 +199,47 @@ pub async fn deploy(
     overrides: String,
 ) -> Result<i64, ServerFnError> {
     let form = DeployForm::from_fields(&version, &restore, &restore_path, &overrides).map_err(ServerFnError::new)?;
-    engine()?.deploy(&ns, &job, &env, form).await.map_err(fail)
+    let (engine, caller) = door()?;
+    let req = weir_engine::operations::deploy::DeployRequest {
+        version: form.version,
+        restore: form.restore.map(|r| r.to_string()),
+        restore_path: form.restore_path,
+        allow_non_restored_state: Some(form.allow_non_restored_state),
+        config_overrides: form.config_overrides,
+    };
+    engine.request_deploy(&caller, &ns, &job, &env, req).await.map_err(fail)
 }
 
 /// Stops with a savepoint (`savepoint` true) or cancels.
 #[server(endpoint = "stop")]
 pub async fn stop(ns: String, job: String, env: String, savepoint: bool) -> Result<i64, ServerFnError> {
-    engine()?.stop(&ns, &job, &env, savepoint).await.map_err(fail)
+    let (engine, caller) = door()?;
+    let req = weir_engine::operations::stop::StopRequest { savepoint, drain: false };
+    engine.request_stop(&caller, &ns, &job, &env, req).await.map_err(fail)
 }
 
 /// Takes a savepoint while the job runs.
 #[server(endpoint = "savepoint")]
 pub async fn savepoint(ns: String, job: String, env: String) -> Result<i64, ServerFnError> {
-    engine()?.savepoint(&ns, &job, &env).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.request_savepoint(&caller, &ns, &job, &env).await.map_err(fail)
 }
 
 /// Rolls back to a version, keeping current state (`latest-savepoint`) or with that version's snapshot.
 #[server(endpoint = "rollback")]
 pub async fn rollback(ns: String, job: String, env: String, version: i32, restore: String) -> Result<i64, ServerFnError> {
-    engine()?.rollback(&ns, &job, &env, version, &restore).await.map_err(fail)
+    let (engine, caller) = door()?;
+    let req = weir_engine::operations::deploy::RollbackRequest { version, restore: Some(restore), allow_non_restored_state: None };
+    engine.request_rollback(&caller, &ns, &job, &env, req).await.map_err(fail)
 }
 
 /// Who is signed in; `None` for nobody (the login page).
 #[server(endpoint = "me")]
 pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
-    match engine()?.me().await {
+    let (engine, caller) = door()?;
+    match engine.me(&caller).await {
         Ok(me) => Ok(Some(me)),
-        Err(e) if e.status == 401 => Ok(None),
+        Err(weir_engine::EngineError::Unauthenticated(_)) => Ok(None),
         Err(e) => Err(fail(e)),
     }
 }
@@ -206,48 +247,56 @@ pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
 /// The namespaces the caller has a role in.
 #[server(endpoint = "namespaces")]
 pub async fn list_namespaces() -> Result<Vec<Namespace>, ServerFnError> {
-    engine()?.namespaces().await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.list_namespaces(&caller).await.map_err(fail)
 }
 
 /// A namespace's members, and the environments it may use.
 #[server(endpoint = "namespace_detail")]
 pub async fn get_namespace_detail(ns: String) -> Result<(Vec<Member>, Vec<String>), ServerFnError> {
-    let engine = engine()?;
-    let members = engine.members(&ns).await.map_err(fail)?;
-    let environments = engine.namespace_environments(&ns).await.map_err(fail)?;
+    let (engine, caller) = door()?;
+    let members = engine.list_members(&caller, &ns).await.map_err(fail)?;
+    let environments = engine.namespace_environments(&caller, &ns).await.map_err(fail)?;
     Ok((members, environments))
 }
 
 /// Gives a user a role in a namespace (owners).
 #[server(endpoint = "set_member")]
 pub async fn set_member(ns: String, user: String, role: String) -> Result<Member, ServerFnError> {
-    engine()?.set_member(&ns, &user, &role).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.set_member(&caller, &ns, user.trim(), &role).await.map_err(fail)
 }
 
 /// Removes a member (owners).
 #[server(endpoint = "remove_member")]
 pub async fn remove_member(ns: String, user: String) -> Result<(), ServerFnError> {
-    engine()?.remove_member(&ns, &user).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.remove_member(&caller, &ns, &user).await.map_err(fail)
 }
 
 /// Limits a namespace to some environments; `environments` holds one name per line (none: every one).
 #[server(endpoint = "set_namespace_environments")]
 pub async fn set_namespace_environments(ns: String, environments: String) -> Result<Vec<String>, ServerFnError> {
-    let list = environments.split([',', '\n']).map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect();
-    engine()?.set_namespace_environments(&ns, list).await.map_err(fail)
+    let list: Vec<String> =
+        environments.split([',', '\n']).map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect();
+    let (engine, caller) = door()?;
+    engine.set_namespace_environments(&caller, &ns, &list).await.map_err(fail)
 }
 
 /// The audit log: one namespace's (empty `ns`: everything the caller may read).
 #[server(endpoint = "audit")]
 pub async fn list_audit(ns: String) -> Result<Vec<AuditEntry>, ServerFnError> {
     let ns = Some(ns.trim().to_owned()).filter(|n| !n.is_empty());
-    engine()?.audit(ns).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.list_audit(&caller, ns.as_deref(), None, None).await.map_err(fail)
 }
 
 /// The caller's API tokens.
 #[server(endpoint = "tokens")]
 pub async fn list_tokens() -> Result<Vec<ApiToken>, ServerFnError> {
-    engine()?.tokens().await.map_err(fail)
+    let (engine, caller) = door()?;
+    let me = caller.user().map(|u| u.name.clone());
+    engine.list_tokens(&caller, me.as_deref()).await.map_err(fail)
 }
 
 /// Creates an API token; the answer holds the secret, shown once. Empty `namespace`: the user's own rights.
@@ -255,32 +304,40 @@ pub async fn list_tokens() -> Result<Vec<ApiToken>, ServerFnError> {
 pub async fn create_token(name: String, namespace: String, role: String) -> Result<CreatedToken, ServerFnError> {
     let namespace = Some(namespace.trim().to_owned()).filter(|n| !n.is_empty());
     let role = namespace.as_ref().map(|_| role.trim().to_owned()).filter(|r| !r.is_empty());
-    engine()?.create_token(&name, namespace, role).await.map_err(fail)
+    let (engine, caller) = door()?;
+    let new = weir_engine::access::tokens::NewToken { name: name.trim().into(), user: None, namespace, role };
+    engine.create_token(&caller, new).await.map_err(fail)
 }
 
 /// Revokes an API token.
 #[server(endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<ApiToken, ServerFnError> {
-    engine()?.revoke_token(id).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.revoke_token(&caller, id).await.map_err(fail)
 }
 
 /// Every user (administrators).
 #[server(endpoint = "users")]
 pub async fn list_users() -> Result<Vec<User>, ServerFnError> {
-    engine()?.users().await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.list_users(&caller).await.map_err(fail)
 }
 
 /// Creates a user (administrators); `admin` is "on" from a checkbox.
 #[server(endpoint = "create_user")]
 pub async fn create_user(name: String, password: String, admin: Option<String>) -> Result<User, ServerFnError> {
-    engine()?.create_user(&name, &password, admin.is_some()).await.map_err(fail)
+    let (engine, caller) = door()?;
+    let new = weir_engine::access::users::NewUser { name: name.trim().into(), password, admin: admin.is_some() };
+    engine.create_user(&caller, new).await.map_err(fail)
 }
 
 /// Creates a namespace (administrators), with an optional first owner.
 #[server(endpoint = "create_namespace")]
 pub async fn create_namespace(name: String, owner: String) -> Result<Namespace, ServerFnError> {
     let owner = Some(owner.trim().to_owned()).filter(|o| !o.is_empty());
-    engine()?.create_namespace(&name, owner).await.map_err(fail)
+    let (engine, caller) = door()?;
+    let new = weir_engine::access::members::NewNamespace { name: name.trim().into(), owner };
+    engine.create_namespace(&caller, new).await.map_err(fail)
 }
 
 /// Changes a user: `password` (empty: unchanged; the user themself or an administrator) and `admin` ("yes",
@@ -294,11 +351,13 @@ pub async fn change_user(name: String, password: String, admin: String) -> Resul
         "no" => Some(false),
         other => return Err(ServerFnError::new(format!("admin is 'yes' or 'no', not '{other}'"))),
     };
-    engine()?.change_user(&name, password, admin).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.change_user(&caller, &name, weir_engine::access::users::UserChange { password, admin }).await.map_err(fail)
 }
 
 /// Deletes a user with their memberships and tokens (administrators).
 #[server(endpoint = "delete_user")]
 pub async fn delete_user(name: String) -> Result<(), ServerFnError> {
-    engine()?.delete_user(&name).await.map_err(fail)
+    let (engine, caller) = door()?;
+    engine.delete_user(&caller, &name).await.map_err(fail)
 }

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_clusters_environments;
 mod m20261121_000002_jobs_deployments;
 mod m20261121_000003_accounts;
+mod m20261122_000004_operation_prior_desired;
 mod shapes;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_clusters_environments::Migration),
             Box::new(m20261121_000002_jobs_deployments::Migration),
             Box::new(m20261121_000003_accounts::Migration),
+            Box::new(m20261122_000004_operation_prior_desired::Migration),
         ]
     }
 }

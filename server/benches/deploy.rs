@@ -187,8 +187,8 @@ async fn main() {
     app.engine.start_background().await.expect("start weir");
     // Weir's calls carry an administrator's API token (Flink ignores the header).
     app.engine.bootstrap_admin("bench", "bench-password-123").await.expect("administrator");
-    let new = weir::engine::access::tokens::NewToken { name: "bench".into(), user: Some("bench".into()), ..Default::default() };
-    let token = app.engine.create_token(&weir::engine::Caller::system(), new).await.expect("token").token;
+    let new = weir_engine::access::tokens::NewToken { name: "bench".into(), user: Some("bench".into()), ..Default::default() };
+    let token = app.engine.create_token(&weir_engine::Caller::system(), new).await.expect("token").token;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
     let c = Client { http: reqwest::Client::builder().default_headers(headers).build().expect("client") };

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+/// Declarations and database settings are the engine's own types; the file only carries them.
+pub use weir_engine::bootstrap::{ClusterDecl, EnvironmentDecl};
+pub use weir_engine::store::DatabaseConfig;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
@@ -63,15 +67,6 @@ impl Default for AuthConfig {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DatabaseConfig {
-    /// `sqlite://PATH?mode=rwc` or `postgres://USER@HOST:PORT/DB`. Empty means `<data_dir>/weir.db`.
-    pub url: String,
-    /// Largest number of pooled connections.
-    pub max_connections: u32,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -111,28 +106,6 @@ pub struct EngineConfig {
     pub max_artifact_mb: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClusterDecl {
-    pub name: String,
-    #[serde(default = "default_cluster_kind")]
-    pub kind: String,
-    pub rest_url: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnvironmentDecl {
-    pub name: String,
-    pub cluster: String,
-    #[serde(default)]
-    pub flink_config: serde_json::Map<String, serde_json::Value>,
-}
-
-fn default_cluster_kind() -> String {
-    "flink-session".into()
-}
-
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
@@ -141,12 +114,6 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("data"),
             public_url: String::new(),
         }
-    }
-}
-
-impl Default for DatabaseConfig {
-    fn default() -> Self {
-        Self { url: String::new(), max_connections: 8 }
     }
 }
 
@@ -316,10 +283,10 @@ impl Config {
     }
 
     /// The engine's settings from this configuration.
-    pub fn engine_settings(&self) -> crate::engine::EngineSettings {
+    pub fn engine_settings(&self) -> weir_engine::EngineSettings {
         let e = &self.engine;
         let flink_lib = self.engine.flink_home.join("lib");
-        crate::engine::EngineSettings {
+        weir_engine::EngineSettings {
             data_dir: self.server.data_dir.clone(),
             cluster_timeout: std::time::Duration::from_millis(e.cluster_timeout_ms),
             runner_jar: Some(e.runner_jar.clone()),

@@ -1,20 +1,20 @@
-//! The `weir` server: configuration, the engine, the cluster backends, the store, the REST API and the web UI.
+//! The `weir` server: the front doors around `weir-engine`, and the binary's configuration.
 //!
 //! - [`config`]: `weir.toml` and its `WEIR_*` environment overrides.
 //! - [`telemetry`]: tracing logs (human-readable or JSON).
-//! - [`store`]: the database (sea-orm): connection, migrations, entities and queries.
-//! - [`backends`]: one [`backends::ClusterBackend`] trait and an implementation per kind of cluster.
-//! - [`engine`]: the domain operations; knows nothing of HTTP.
+//! - [`error`]: the one mapping of errors to HTTP answers.
+//! - [`auth`]: how a request proves who it is (tokens, sessions, CSRF) and the audit record of each change.
 //! - [`api`]: the REST API under `/api/v1`, a thin door onto the engine.
 //! - [`web`]: the Leptos UI (server rendering, server functions) wired to the engine.
 //! - [`server`]: assembles all of the above into one Axum application and serves it.
+//!
+//! The engine (domain, reconciler, store, cluster backends) is the `weir-engine` crate (`server/engine/`);
+//! the vocabulary and wire types are `weir-model` (`server/model/`).
 
 pub mod api;
 pub mod auth;
-pub mod backends;
 pub mod config;
-pub mod engine;
+pub mod error;
 pub mod server;
-pub mod store;
 pub mod telemetry;
 pub mod web;

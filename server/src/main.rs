@@ -6,14 +6,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use weir::config::{Config, LogFormat};
-use weir::engine::access::tokens::NewToken;
-use weir::engine::access::users::NewUser;
-use weir::engine::{Caller, Engine};
+use weir_engine::access::tokens::NewToken;
+use weir_engine::access::users::NewUser;
+use weir_engine::{Caller, Engine};
 use weir::server::ServeError;
 
 /// The engine on the configured database, without serving or background work.
 async fn setup_engine(config: &Config) -> Result<Engine, ServeError> {
-    let store = weir::store::Store::connect(&config.database).await?;
+    let store = weir_engine::store::Store::connect(&config.database).await?;
     Ok(Engine::new(store, config.engine_settings())?)
 }
 
@@ -121,14 +121,14 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => weir::server::serve(config).await,
-            Command::Migrate => weir::store::Store::connect(&config.database).await.map(|_| ()).map_err(Into::into),
+            Command::Migrate => weir_engine::store::Store::connect(&config.database).await.map(|_| ()).map_err(Into::into),
             Command::Config => {
                 println!("{}", config.to_toml());
                 Ok(())
             }
             Command::User(UserCommand::Create { name, admin, if_missing }) => {
                 let engine = setup_engine(&config).await?;
-                if if_missing && engine.store().find_user(&name).await.map_err(weir::engine::EngineError::from)?.is_some() {
+                if if_missing && engine.store().find_user(&name).await.map_err(weir_engine::EngineError::from)?.is_some() {
                     println!("user '{name}' exists already");
                     return Ok(());
                 }

@@ -8,8 +8,8 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::engine::{Engine, EngineError};
-use crate::store::{Store, StoreError};
+use weir_engine::{Engine, EngineError};
+use weir_engine::store::{Store, StoreError};
 use crate::{api, auth, web};
 
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,7 @@ use reqwest::Method;
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 
 use serde_json::{json, Value};
-use weir::engine::Caller;
+use weir_engine::Caller;
 use weir_app::server_fns as sf;
 
 use common::{server, stateful_sql, Api, TestServer, ADMIN, ADMIN_PASSWORD};
@@ -283,7 +283,7 @@ struct World {
 /// Namespace `team` (viewer, editor, owner as members), namespace `other` owned by `stranger`, job `team/j`
 /// with two versions deployed to dev, a JAR job, users for the rows to change, two spare tokens per caller.
 async fn world() -> World {
-    use weir::engine::access::{members::NewNamespace, tokens::NewToken, users::NewUser};
+    use weir_engine::access::{members::NewNamespace, tokens::NewToken, users::NewUser};
     let s = server(|_| {}).await;
     let sys = Caller::system();
     let e = &s.engine;
@@ -490,7 +490,7 @@ async fn tokens_are_scoped_shown_once_and_revoked_at_once() {
     assert_eq!(ed.call(Method::GET, "/api/v1/namespaces/team/jobs", None).await.0, 403);
 
     // The command line's token: `weir token create` (here, the same engine call) carries the user's rights.
-    let new = weir::engine::access::tokens::NewToken { name: "cli".into(), user: Some(ADMIN.into()), ..Default::default() };
+    let new = weir_engine::access::tokens::NewToken { name: "cli".into(), user: Some(ADMIN.into()), ..Default::default() };
     let cli = s.engine.create_token(&Caller::system(), new).await.expect("token").token;
     assert_eq!(Api::new(&s.base).with_token(&cli).call(Method::GET, "/api/v1/users", None).await.0, 200);
     // An unknown token is refused, not treated as anonymous.

@@ -7,8 +7,8 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use weir::backends::flink_session::FlinkSession;
-use weir::backends::{ClusterBackend, SavepointStatus, Submission};
+use weir_engine::backends::flink_session::FlinkSession;
+use weir_engine::backends::{ClusterBackend, SavepointStatus, Submission};
 
 const SQL: &str = "
 -- a stateful job: keyed aggregation; the ';' in the literal and this comment must not split statements
@@ -31,7 +31,7 @@ fn sql_args(sql: &str) -> Vec<String> {
 }
 
 fn trigger_id() -> String {
-    weir::engine::new_flink_id()
+    weir_engine::new_flink_id()
 }
 
 async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
@@ -50,7 +50,7 @@ where
 }
 
 async fn state(b: &FlinkSession, job: &str) -> Option<String> {
-    b.jobs().await.expect("jobs overview").into_iter().find(|j| j.id == job).map(|j| j.state)
+    b.jobs().await.expect("jobs overview").into_iter().find(|j| j.id == job).map(|j| j.state.to_string())
 }
 
 async fn savepoint(b: &FlinkSession, job: &str, trigger: &str) -> SavepointStatus {

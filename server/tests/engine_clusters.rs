@@ -4,9 +4,9 @@ mod common;
 
 use serde_json::json;
 use weir::config::{ClusterDecl, EnvironmentDecl};
-use weir::engine::clusters::NewCluster;
-use weir::engine::environments::NewEnvironment;
-use weir::engine::{Caller, Engine, EngineError, EngineSettings};
+use weir_engine::clusters::NewCluster;
+use weir_engine::environments::NewEnvironment;
+use weir_engine::{Caller, Engine, EngineError, EngineSettings};
 
 /// A port on which nothing listens: connections are refused at once.
 const DEAD_URL: &str = "http://127.0.0.1:9";

@@ -2,7 +2,15 @@
 
 mod common;
 
-use weir::store::is_unique_violation;
+use weir_engine::store::Insert;
+
+/// The row an insert wrote (a duplicate fails the test).
+fn inserted<T: std::fmt::Debug>(result: Result<Insert<T>, sea_orm::DbErr>) -> T {
+    match result.expect("insert") {
+        Insert::Inserted(row) => row,
+        Insert::Duplicate => panic!("unexpected duplicate"),
+    }
+}
 
 #[tokio::test]
 async fn migrations_apply_once_and_again_on_every_database() {
@@ -24,8 +32,8 @@ async fn clusters_are_unique_by_name() {
     for db in common::databases().await {
         let store = db.store().await;
         store.insert_cluster("a", "flink-session", "http://a:8081").await.expect("first insert");
-        let err = store.insert_cluster("a", "flink-session", "http://b:8081").await.expect_err("duplicate");
-        assert!(is_unique_violation(&err), "[{}] expected a unique violation, got {err}", db.label);
+        let again = store.insert_cluster("a", "flink-session", "http://b:8081").await.expect("answered");
+        assert_eq!(again, Insert::Duplicate, "[{}] the store answers a duplicate as such", db.label);
         let all = store.list_clusters().await.expect("list");
         assert_eq!(all.len(), 1, "[{}] the duplicate must not be written", db.label);
         assert_eq!(all[0].rest_url, "http://a:8081");
@@ -37,8 +45,8 @@ async fn clusters_are_unique_by_name() {
 async fn environments_reference_existing_clusters() {
     for db in common::databases().await {
         let store = db.store().await;
-        let b = store.insert_cluster("b", "flink-session", "http://b:8081").await.expect("insert b");
-        let a = store.insert_cluster("a", "flink-session", "http://a:8081").await.expect("insert a");
+        let b = inserted(store.insert_cluster("b", "flink-session", "http://b:8081").await);
+        let a = inserted(store.insert_cluster("a", "flink-session", "http://a:8081").await);
         store.insert_environment("prod", b.id, r#"{"k":"v"}"#).await.expect("prod");
         store.insert_environment("dev", a.id, "{}").await.expect("dev");
         // A dangling cluster id is refused by the foreign key.
@@ -64,8 +72,8 @@ async fn accounts_tokens_audit_and_sessions_on_every_database() {
     use tower_sessions::session::{Id, Record};
     use tower_sessions::SessionStore;
     use weir::auth::session_store::DbSessionStore;
-    use weir::engine::access::{members::NewNamespace, tokens::NewToken, users::NewUser};
-    use weir::engine::{Caller, Engine, EngineError, EngineSettings};
+    use weir_engine::access::{members::NewNamespace, tokens::NewToken, users::NewUser};
+    use weir_engine::{Caller, Engine, EngineError, EngineSettings};
 
     for db in common::databases().await {
         let label = db.label;
@@ -79,13 +87,13 @@ async fn accounts_tokens_audit_and_sessions_on_every_database() {
         let dup = engine.create_user(&sys, new("ann")).await;
         assert!(matches!(dup, Err(EngineError::Conflict(_))), "[{label}] {dup:?}");
         engine.create_namespace(&sys, NewNamespace { name: "team".into(), owner: Some("ann".into()) }).await.expect("ns");
-        assert_eq!(engine.list_members(&sys, "team").await.expect("members")[0].role, "owner", "[{label}]");
+        assert_eq!(engine.list_members(&sys, "team").await.expect("members")[0].role, weir_model::Role::Owner, "[{label}]");
 
         let token = NewToken { name: "ci".into(), user: Some("ann".into()), namespace: Some("team".into()), role: Some("editor".into()) };
         let created = engine.create_token(&sys, token).await.expect("token");
         let caller = engine.authenticate_token(&created.token, Some("10.0.0.9".into())).await.expect("authenticates");
         assert_eq!(caller.name(), "ann");
-        engine.create_job(&caller, "team", weir::engine::jobs::NewJob { name: "j".into(), kind: "sql".into(), description: String::new() })
+        engine.create_job(&caller, "team", weir_engine::jobs::NewJob { name: "j".into(), kind: "sql".into(), description: String::new() })
             .await
             .expect("an editor token creates a job");
         engine.record_audit(&caller, "POST /api/v1/namespaces/team/jobs", 201, None).await;

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{ClusterPanel, TaskManagerMetrics};
+use weir_model::{ClusterPanel, TaskManagerMetrics};
 
 fn pct(used: f64, total: f64) -> u32 {
     if total <= 0.0 {

@@ -7,16 +7,74 @@ mod top_bar;
 pub use cluster_card::ClusterCard;
 pub use top_bar::TopBar;
 
-/// A Flink or Weir state as a coloured badge.
+/// How a state looks on a badge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Bad,
+    Warn,
+    Plain,
+}
+
+/// A lifecycle word shown as a badge: its wire name and its tone.
+pub trait Badge {
+    fn word(&self) -> &'static str;
+    fn tone(&self) -> Tone;
+}
+
+impl Badge for ObservedState {
+    fn word(&self) -> &'static str {
+        self.as_str()
+    }
+
+    fn tone(&self) -> Tone {
+        match self {
+            ObservedState::Running | ObservedState::Finished => Tone::Ok,
+            s if s.is_trouble() => Tone::Bad,
+            ObservedState::Cancelling | ObservedState::Created | ObservedState::Initializing => Tone::Warn,
+            _ => Tone::Plain,
+        }
+    }
+}
+
+impl Badge for OperationStatus {
+    fn word(&self) -> &'static str {
+        self.as_str()
+    }
+
+    fn tone(&self) -> Tone {
+        match self {
+            OperationStatus::Succeeded => Tone::Ok,
+            OperationStatus::Failed => Tone::Bad,
+            OperationStatus::Running | OperationStatus::Queued => Tone::Warn,
+        }
+    }
+}
+
+impl Badge for StepStatus {
+    fn word(&self) -> &'static str {
+        self.as_str()
+    }
+
+    fn tone(&self) -> Tone {
+        match self {
+            StepStatus::Succeeded => Tone::Ok,
+            StepStatus::Failed => Tone::Bad,
+            StepStatus::Running => Tone::Warn,
+        }
+    }
+}
+
+/// A state as a coloured badge.
 #[component]
-pub fn StateBadge(state: String) -> impl IntoView {
-    let class = match state.as_str() {
-        "RUNNING" | "FINISHED" | "succeeded" => "badge ok",
-        "FAILED" | "FAILING" | "LOST" | "UNREACHABLE" | "failed" => "badge bad",
-        "RESTARTING" | "CANCELLING" | "CREATED" | "INITIALIZING" | "running" | "queued" => "badge warn",
-        _ => "badge",
+pub fn StateBadge<B: Badge + 'static>(state: B) -> impl IntoView {
+    let class = match state.tone() {
+        Tone::Ok => "badge ok",
+        Tone::Bad => "badge bad",
+        Tone::Warn => "badge warn",
+        Tone::Plain => "badge",
     };
-    view! { <span class=class data-test="state">{state}</span> }
+    view! { <span class=class data-test="state">{state.word()}</span> }
 }
 
 /// A time as `YYYY-MM-DD HH:MM:SS` (UTC), the same on the server and in the browser.
@@ -25,6 +83,7 @@ pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 use leptos::prelude::*;
+use weir_model::{ObservedState, OperationStatus, StepStatus};
 
 /// A failure shown where it happened, in words (a server function's error without the framework's prefix).
 #[component]

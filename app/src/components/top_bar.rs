@@ -16,7 +16,7 @@ pub fn TopBar() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || {
                     me.get().and_then(|r| r.ok()).flatten().map(|me| {
-                        let owner = me.admin || me.namespaces.iter().any(|n| n.role.as_deref() == Some("owner"));
+                        let owner = me.admin || me.namespaces.iter().any(|n| n.role == Some(weir_model::Role::Owner));
                         view! {
                             <a href="/">"Dashboard"</a>
                             <a href="/jobs">"Jobs"</a>

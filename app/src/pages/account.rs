@@ -21,7 +21,7 @@ pub fn Account() -> impl IntoView {
                 let roles = me
                     .namespaces
                     .iter()
-                    .map(|n| view! { <li><a href=format!("/namespaces/{}", n.name)>{n.name.clone()}</a> ": " {n.role.clone()}</li> })
+                    .map(|n| view! { <li><a href=format!("/namespaces/{}", n.name)>{n.name.clone()}</a> ": " {n.role.map(|r| r.as_str())}</li> })
                     .collect_view();
                 view! {
                     <section class="card">

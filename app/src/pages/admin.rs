@@ -4,8 +4,10 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use weir_model::ObservedState;
+
 use crate::components::{ErrorBox, StateBadge};
-use crate::model::config_lines;
+use weir_model::config_lines;
 use crate::server_fns::{cluster_statuses, list_environments, CreateEnvironment, RegisterCluster};
 
 #[component]
@@ -35,7 +37,8 @@ pub fn Clusters() -> impl IntoView {
                         let rows = list
                             .into_iter()
                             .map(|c| {
-                                let state = if c.reachable { "RUNNING".to_string() } else { "UNREACHABLE".to_string() };
+                                // A cluster that answers shows as RUNNING, one that does not as UNREACHABLE (as its jobs would).
+                                let state = if c.reachable { ObservedState::Running } else { ObservedState::Unreachable };
                                 view! {
                                     <tr data-cluster-row=c.name.clone()>
                                         <td>{c.name.clone()}</td>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::components::live::live_ticks;
 use crate::components::{ClusterCard, ErrorBox};
-use crate::model::{Attention, Dashboard as DashboardData, EnvironmentPanel};
+use weir_model::{Attention, Dashboard as DashboardData, EnvironmentPanel};
 use crate::server_fns::get_dashboard;
 
 #[component]
@@ -74,7 +74,7 @@ fn AttentionList(items: Vec<Attention>) -> impl IntoView {
             let href = format!("/jobs/{}/{}", a.namespace, a.job);
             view! {
                 <li>
-                    <span class="badge bad">{a.what}</span> " " <a href=href>{a.job}</a> " in " {a.environment}
+                    <span class="badge bad">{a.what.as_str()}</span> " " <a href=href>{a.job}</a> " in " {a.environment}
                     <span class="muted small">" — " {a.detail}</span>
                 </li>
             }

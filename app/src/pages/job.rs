@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::live::live_ticks;
 use crate::components::{when, ErrorBox, StateBadge};
-use crate::model::{config_lines, Deployment, JobDetail, Operation};
+use weir_model::{config_lines, Deployment, JobDetail, JobKind, ObservedState, Operation, Role};
 use crate::server_fns::{
     get_job_detail, get_version_diff, validate_sql, Deploy, Rollback, SaveJarVersion, SaveSettings, SaveVersion,
     Savepoint, Stop,
@@ -90,8 +90,8 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
     let query = use_query_map();
     let tab = move || query.read().get("tab").unwrap_or_else(|| "versions".into());
     let job = detail.job.clone();
-    let is_sql = job.kind == "sql";
-    let running_op = detail.operations.first().cloned().filter(|o| o.status == "running" || o.status == "queued");
+    let is_sql = job.kind == JobKind::Sql;
+    let running_op = detail.operations.first().cloned().filter(|o| !o.status.is_finished());
     let last_op = detail.operations.first().cloned();
     let envs = detail
         .environments
@@ -126,10 +126,10 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
             <div>
                 <h1 data-test="job-title">{job.name.clone()}</h1>
                 <p class="muted small">
-                    {job.kind.to_uppercase()} " job in " {job.namespace.clone()} " · " {job.latest_version} " version(s)"
+                    {job.kind.as_str().to_uppercase()} " job in " {job.namespace.clone()} " · " {job.latest_version} " version(s)"
                     {(!job.description.is_empty()).then(|| format!(" · {}", job.description))}
-                    " · you are " <span data-test="role">{detail.role.clone()}</span>
-                    {(detail.role == "viewer").then_some(" (read only)")}
+                    " · you are " <span data-test="role">{detail.role.as_str()}</span>
+                    {(detail.role == Role::Viewer).then_some(" (read only)")}
                 </p>
             </div>
         </header>
@@ -172,8 +172,8 @@ fn Target(ns: String, job: String, env: String) -> impl IntoView {
 fn EnvironmentCard(detail: JobDetail, env: String, deployment: Option<Deployment>, actions: Actions) -> impl IntoView {
     let ns = detail.job.namespace.clone();
     let job = detail.job.name.clone();
-    let state = deployment.as_ref().map(|d| d.observed_state.clone()).unwrap_or_else(|| "NONE".into());
-    let alive = matches!(state.as_str(), "RUNNING" | "RESTARTING" | "CREATED" | "INITIALIZING" | "FAILING");
+    let state = deployment.as_ref().map_or(ObservedState::None, |d| d.observed_state);
+    let alive = state.is_alive();
     let version = deployment.as_ref().and_then(|d| d.version);
     let busy = deployment.as_ref().and_then(|d| d.active_operation).is_some();
     let versions = detail.versions.iter().map(|v| v.number).collect::<Vec<_>>();
@@ -181,12 +181,12 @@ fn EnvironmentCard(detail: JobDetail, env: String, deployment: Option<Deployment
     let target = StoredValue::new((ns, job, env));
     let t = move || target.with_value(|(n, j, e)| view! { <Target ns=n.clone() job=j.clone() env=e.clone()/> });
     // A viewer is offered no actions (the engine would refuse them anyway).
-    let can_act = detail.role != "viewer";
+    let can_act = detail.role > Role::Viewer;
     view! {
         <article class="card env-card" data-env=env_name.clone()>
             <header class="card-head">
                 <h2>{env_name.clone()}</h2>
-                <StateBadge state=state.clone()/>
+                <StateBadge state=state/>
             </header>
             <p class="muted small">
                 {match version {
@@ -266,18 +266,18 @@ fn OperationCard(op: Operation) -> impl IntoView {
                 .collect::<Vec<_>>()
                 .join(" · ");
             view! {
-                <li data-step=s.name.clone()>
-                    <StateBadge state=s.status.clone()/> " " <strong>{s.name.clone()}</strong>
+                <li data-step=s.name.as_str()>
+                    <StateBadge state=s.status/> " " <strong>{s.name.as_str()}</strong>
                     <span class="muted small step-detail">{detail}</span>
                 </li>
             }
         })
         .collect_view();
     view! {
-        <section class="card operation" data-test="operation" data-status=op.status.clone() data-kind=op.kind.clone()>
+        <section class="card operation" data-test="operation" data-status=op.status.as_str() data-kind=op.kind.as_str()>
             <header class="card-head">
                 <h2>{format!("{} in {} (operation {})", op.kind, op.environment, op.id)}</h2>
-                <StateBadge state=op.status.clone()/>
+                <StateBadge state=op.status/>
             </header>
             <ol class="steps">{steps}</ol>
             {op.error.clone().map(|e| view! { <p class="error-text" data-test="operation-error">{e}</p> })}
@@ -447,7 +447,7 @@ fn VersionsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
                 <td>{v.author}</td>
                 <td>{when(v.created_at)}</td>
                 <td>{v.message}</td>
-                <td>{v.mode}</td>
+                <td>{v.mode.as_str()}</td>
                 <td>{rollback}</td>
             </tr>
         });
@@ -537,8 +537,8 @@ fn SnapshotsTab(detail: JobDetail, actions: Actions) -> impl IntoView {
             let (ns, job) = (ns.clone(), job.clone());
             view! {
                 <tr data-snapshot=s.id.to_string()>
-                    <td>{s.kind.clone()}</td>
-                    <td>{s.origin.clone()}</td>
+                    <td>{s.kind.as_str()}</td>
+                    <td>{s.origin.as_str()}</td>
                     <td>{s.environment.clone()}</td>
                     <td>{format!("v{}", s.version)}</td>
                     <td>{when(s.created_at)}</td>
@@ -649,11 +649,11 @@ fn HistoryTab(detail: JobDetail) -> impl IntoView {
             view! {
                 <tr>
                     <td>{o.id}</td>
-                    <td>{o.kind.clone()}</td>
+                    <td>{o.kind.as_str()}</td>
                     <td>{o.environment.clone()}</td>
                     <td>{o.requested_by.clone()}</td>
                     <td>{when(o.created_at)}</td>
-                    <td><StateBadge state=o.status.clone()/></td>
+                    <td><StateBadge state=o.status/></td>
                     <td class="small"><code>{o.params.to_string()}</code><br/>{steps}{o.error.clone().map(|e| format!(" — {e}"))}</td>
                 </tr>
             }

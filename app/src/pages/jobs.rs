@@ -7,10 +7,24 @@ use leptos::prelude::*;
 use crate::components::{ErrorBox, StateBadge};
 use leptos_router::hooks::use_query_map;
 
+use weir_model::{JobKind, ObservedState};
+
 use crate::server_fns::{list_job_rows, list_namespaces, CreateJob};
 
+/// The states the jobs list filters by.
+const FILTER_STATES: [ObservedState; 8] = [
+    ObservedState::Running,
+    ObservedState::Failed,
+    ObservedState::Restarting,
+    ObservedState::Finished,
+    ObservedState::Canceled,
+    ObservedState::Unreachable,
+    ObservedState::Lost,
+    ObservedState::None,
+];
+
 /// The namespace shown: the one asked for, else `default` when visible, else the first visible one.
-fn pick(asked: Option<String>, visible: &[crate::model::Namespace]) -> String {
+fn pick(asked: Option<String>, visible: &[weir_model::Namespace]) -> String {
     asked.filter(|a| !a.is_empty()).unwrap_or_else(|| {
         visible
             .iter()
@@ -67,14 +81,16 @@ pub fn Jobs() -> impl IntoView {
                 />
                 <select data-test="kind-filter" on:change=move |ev| set_kind.set(event_target_value(&ev))>
                     <option value="">"All kinds"</option>
-                    <option value="sql">"SQL"</option>
-                    <option value="jar">"JAR"</option>
+                    {JobKind::ALL
+                        .iter()
+                        .map(|k| view! { <option value=k.as_str()>{k.as_str().to_uppercase()}</option> })
+                        .collect_view()}
                 </select>
                 <select data-test="state-filter" on:change=move |ev| set_state.set(event_target_value(&ev))>
                     <option value="">"Any state"</option>
-                    {["RUNNING", "FAILED", "RESTARTING", "FINISHED", "CANCELED", "UNREACHABLE", "LOST", "NONE"]
-                        .into_iter()
-                        .map(|s| view! { <option value=s>{s}</option> })
+                    {FILTER_STATES
+                        .iter()
+                        .map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> })
                         .collect_view()}
                 </select>
                 <input placeholder="Environment" data-test="env-filter" on:input=move |ev| set_env.set(event_target_value(&ev))/>
@@ -121,13 +137,13 @@ pub fn Jobs() -> impl IntoView {
                                             let k = kind.get();
                                             list.iter()
                                                 .filter(|r| q.is_empty() || r.job.name.contains(&q))
-                                                .filter(|r| k.is_empty() || r.job.kind == k)
+                                                .filter(|r| k.is_empty() || r.job.kind.as_str() == k)
                                                 .filter(|r| {
                                                     let (st, en) = (state.get(), env.get());
                                                     (st.is_empty() && en.is_empty())
-                                                        || (st == "NONE" && en.is_empty() && r.deployments.is_empty())
+                                                        || (st == ObservedState::None.as_str() && en.is_empty() && r.deployments.is_empty())
                                                         || r.deployments.iter().any(|d| {
-                                                            (st.is_empty() || d.observed_state == st)
+                                                            (st.is_empty() || d.observed_state.as_str() == st)
                                                                 && (en.is_empty() || d.environment.contains(en.as_str()))
                                                         })
                                                 })
@@ -138,14 +154,14 @@ pub fn Jobs() -> impl IntoView {
                                                         .iter()
                                                         .map(|d| view! {
                                                             <span class="env-state">
-                                                                {d.environment.clone()} " " <StateBadge state=d.observed_state.clone()/>
+                                                                {d.environment.clone()} " " <StateBadge state=d.observed_state/>
                                                             </span>
                                                         })
                                                         .collect_view();
                                                     view! {
                                                         <tr data-job=r.job.name.clone()>
                                                             <td><a href=href>{r.job.name.clone()}</a></td>
-                                                            <td>{r.job.kind.to_uppercase()}</td>
+                                                            <td>{r.job.kind.as_str().to_uppercase()}</td>
                                                             <td>{r.job.latest_version}</td>
                                                             <td>{envs}</td>
                                                         </tr>

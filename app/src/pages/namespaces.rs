@@ -37,7 +37,7 @@ pub fn Namespaces() -> impl IntoView {
                     let rows = list.into_iter().map(|n| view! {
                         <tr data-namespace=n.name.clone()>
                             <td><a href=format!("/namespaces/{}", n.name)>{n.name.clone()}</a></td>
-                            <td>{n.role.clone()}</td>
+                            <td>{n.role.map(|r| r.as_str())}</td>
                             <td><a href=format!("/jobs?ns={}", n.name)>"Jobs"</a></td>
                             <td>{when(n.created_at)}</td>
                         </tr>
@@ -88,7 +88,7 @@ pub fn NamespacePage() -> impl IntoView {
                         view! {
                         <tr data-member=m.user.clone()>
                             <td>{m.user.clone()}</td>
-                            <td>{m.role.clone()}</td>
+                            <td>{m.role.as_str()}</td>
                             <td>{when(m.since)}</td>
                             <td>
                                 <ActionForm action=remove>

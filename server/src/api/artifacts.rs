@@ -2,14 +2,15 @@
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use weir_app::model::Artifact;
+use weir_model::Artifact;
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::{Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::Engine;
 
 pub async fn upload(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     mut form: Multipart,
 ) -> Result<(StatusCode, ApiJson<Artifact>), ApiError> {
     let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", m);
@@ -23,7 +24,7 @@ pub async fn upload(
 }
 
 pub async fn get(State(engine): State<Engine>,
-    caller: Caller, Path(sha): Path<String>) -> Result<ApiJson<Artifact>, ApiError> {
+    Authenticated(caller): Authenticated, Path(sha): Path<String>) -> Result<ApiJson<Artifact>, ApiError> {
     Ok(ApiJson(engine.get_artifact(&caller, &sha).await?))
 }
 

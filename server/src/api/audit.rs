@@ -2,10 +2,11 @@
 
 use axum::extract::{Query, State};
 use serde::Deserialize;
-use weir_app::model::AuditEntry;
+use weir_model::AuditEntry;
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::{Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::Engine;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,7 +19,7 @@ pub struct AuditQuery {
 
 pub async fn list(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Query(q): Query<AuditQuery>,
 ) -> Result<ApiJson<Vec<AuditEntry>>, ApiError> {
     Ok(ApiJson(engine.list_audit(&caller, q.namespace.as_deref(), q.before, q.limit).await?))

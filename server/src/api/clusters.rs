@@ -2,31 +2,32 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use weir_app::model::{Cluster, ClusterOverview, ClusterStatus, TaskManagerMetrics};
+use weir_model::{Cluster, ClusterOverview, ClusterStatus, TaskManagerMetrics};
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::{clusters::NewCluster, Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::{clusters::NewCluster, Engine};
 
-pub async fn list(State(engine): State<Engine>, caller: Caller) -> Result<ApiJson<Vec<ClusterStatus>>, ApiError> {
+pub async fn list(State(engine): State<Engine>, Authenticated(caller): Authenticated) -> Result<ApiJson<Vec<ClusterStatus>>, ApiError> {
     Ok(ApiJson(engine.cluster_statuses(&caller).await?))
 }
 
 pub async fn register(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     ApiJson(new): ApiJson<NewCluster>,
 ) -> Result<(StatusCode, ApiJson<Cluster>), ApiError> {
     Ok((StatusCode::CREATED, ApiJson(engine.register_cluster(&caller, new).await?)))
 }
 
 pub async fn get(State(engine): State<Engine>,
-    caller: Caller, Path(name): Path<String>) -> Result<ApiJson<ClusterStatus>, ApiError> {
+    Authenticated(caller): Authenticated, Path(name): Path<String>) -> Result<ApiJson<ClusterStatus>, ApiError> {
     Ok(ApiJson(engine.cluster_status(&caller, &name).await?))
 }
 
 pub async fn overview(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(name): Path<String>,
 ) -> Result<ApiJson<ClusterOverview>, ApiError> {
     Ok(ApiJson(engine.cluster_overview(&caller, &name).await?))
@@ -34,7 +35,7 @@ pub async fn overview(
 
 pub async fn metrics(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(name): Path<String>,
 ) -> Result<ApiJson<Vec<TaskManagerMetrics>>, ApiError> {
     Ok(ApiJson(engine.cluster_metrics(&caller, &name).await?))

@@ -6,12 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use weir_app::model::{Deployment, Operation, Snapshot};
+use weir_model::{Deployment, Operation, Snapshot};
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::operations::deploy::{DeployRequest, RollbackRequest};
-use crate::engine::operations::stop::StopRequest;
-use crate::engine::{Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::operations::deploy::{DeployRequest, RollbackRequest};
+use weir_engine::operations::stop::StopRequest;
+use weir_engine::Engine;
 
 type Accepted = (StatusCode, ApiJson<Value>);
 
@@ -29,7 +30,7 @@ fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ApiError> {
 
 pub async fn list(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<Deployment>>, ApiError> {
     Ok(ApiJson(engine.list_deployments(&caller, &ns, &job).await?))
@@ -37,7 +38,7 @@ pub async fn list(
 
 pub async fn get(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job, env)): Path<(String, String, String)>,
 ) -> Result<ApiJson<Deployment>, ApiError> {
     Ok(ApiJson(engine.get_deployment(&caller, &ns, &job, &env).await?))
@@ -45,7 +46,7 @@ pub async fn get(
 
 pub async fn deploy(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job, env)): Path<(String, String, String)>,
     raw: Bytes,
 ) -> Result<Accepted, ApiError> {
@@ -55,7 +56,7 @@ pub async fn deploy(
 
 pub async fn rollback(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job, env)): Path<(String, String, String)>,
     ApiJson(req): ApiJson<RollbackRequest>,
 ) -> Result<Accepted, ApiError> {
@@ -64,7 +65,7 @@ pub async fn rollback(
 
 pub async fn stop(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job, env)): Path<(String, String, String)>,
     raw: Bytes,
 ) -> Result<Accepted, ApiError> {
@@ -74,7 +75,7 @@ pub async fn stop(
 
 pub async fn savepoint(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job, env)): Path<(String, String, String)>,
 ) -> Result<Accepted, ApiError> {
     Ok(accepted(engine.request_savepoint(&caller, &ns, &job, &env).await?))
@@ -82,7 +83,7 @@ pub async fn savepoint(
 
 pub async fn restart(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job, env)): Path<(String, String, String)>,
 ) -> Result<Accepted, ApiError> {
     Ok(accepted(engine.request_restart(&caller, &ns, &job, &env).await?))
@@ -90,7 +91,7 @@ pub async fn restart(
 
 pub async fn operations(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<Operation>>, ApiError> {
     Ok(ApiJson(engine.list_operations(&caller, &ns, &job).await?))
@@ -98,13 +99,13 @@ pub async fn operations(
 
 pub async fn snapshots(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<Snapshot>>, ApiError> {
     Ok(ApiJson(engine.list_snapshots(&caller, &ns, &job).await?))
 }
 
 pub async fn operation(State(engine): State<Engine>,
-    caller: Caller, Path(id): Path<i64>) -> Result<ApiJson<Operation>, ApiError> {
+    Authenticated(caller): Authenticated, Path(id): Path<i64>) -> Result<ApiJson<Operation>, ApiError> {
     Ok(ApiJson(engine.get_operation(&caller, id).await?))
 }

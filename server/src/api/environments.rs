@@ -2,18 +2,19 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use weir_app::model::Environment;
+use weir_model::Environment;
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::{environments::NewEnvironment, Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::{environments::NewEnvironment, Engine};
 
-pub async fn list(State(engine): State<Engine>, caller: Caller) -> Result<ApiJson<Vec<Environment>>, ApiError> {
+pub async fn list(State(engine): State<Engine>, Authenticated(caller): Authenticated) -> Result<ApiJson<Vec<Environment>>, ApiError> {
     Ok(ApiJson(engine.list_environments(&caller).await?))
 }
 
 pub async fn create(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     ApiJson(new): ApiJson<NewEnvironment>,
 ) -> Result<(StatusCode, ApiJson<Environment>), ApiError> {
     Ok((StatusCode::CREATED, ApiJson(engine.create_environment(&caller, new).await?)))

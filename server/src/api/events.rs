@@ -1,4 +1,4 @@
-//! `GET /api/v1/events`: server-sent events, one JSON [`weir_app::model::Event`] per message, named by its type.
+//! `GET /api/v1/events`: server-sent events, one JSON [`weir_model::Event`] per message, named by its type.
 //! Each subscriber only gets the deployments and operations of namespaces it may see; its rights are read again
 //! every few seconds, and the stream ends when its token is revoked or its user deleted.
 
@@ -10,10 +10,11 @@ use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
-use weir_app::model::Event;
+use weir_model::Event;
 
-use super::error::ApiError;
-use crate::engine::{Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use weir_engine::{Caller, Engine};
 
 /// How long a subscriber's rights are trusted before they are read again.
 const RECHECK: Duration = Duration::from_secs(5);
@@ -40,7 +41,7 @@ impl Subscriber {
 
 pub async fn stream(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let namespaces = engine.visible_namespace_names(&caller).await?;
     let rx = engine.subscribe();

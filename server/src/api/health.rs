@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 
-use crate::engine::Engine;
+use weir_engine::Engine;
 
 pub async fn get(State(engine): State<Engine>) -> impl IntoResponse {
     let health = engine.health().await;

@@ -2,23 +2,24 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use weir_app::model::{Job, Namespace};
+use weir_model::{Job, Namespace};
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::{jobs::NewJob, Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::{jobs::NewJob, Engine};
 
-pub async fn namespaces(State(engine): State<Engine>, caller: Caller) -> Result<ApiJson<Vec<Namespace>>, ApiError> {
+pub async fn namespaces(State(engine): State<Engine>, Authenticated(caller): Authenticated) -> Result<ApiJson<Vec<Namespace>>, ApiError> {
     Ok(ApiJson(engine.list_namespaces(&caller).await?))
 }
 
 pub async fn list(State(engine): State<Engine>,
-    caller: Caller, Path(ns): Path<String>) -> Result<ApiJson<Vec<Job>>, ApiError> {
+    Authenticated(caller): Authenticated, Path(ns): Path<String>) -> Result<ApiJson<Vec<Job>>, ApiError> {
     Ok(ApiJson(engine.list_jobs(&caller, &ns).await?))
 }
 
 pub async fn create(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(ns): Path<String>,
     ApiJson(new): ApiJson<NewJob>,
 ) -> Result<(StatusCode, ApiJson<Job>), ApiError> {
@@ -26,6 +27,6 @@ pub async fn create(
 }
 
 pub async fn get(State(engine): State<Engine>,
-    caller: Caller, Path((ns, job)): Path<(String, String)>) -> Result<ApiJson<Job>, ApiError> {
+    Authenticated(caller): Authenticated, Path((ns, job)): Path<(String, String)>) -> Result<ApiJson<Job>, ApiError> {
     Ok(ApiJson(engine.get_job(&caller, &ns, &job).await?))
 }

@@ -4,11 +4,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use weir_app::model::{Member, Namespace};
+use weir_model::{Member, Namespace};
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::access::members::NewNamespace;
-use crate::engine::{Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::access::members::NewNamespace;
+use weir_engine::Engine;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,19 +26,19 @@ pub struct EnvironmentsBody {
 
 pub async fn create_namespace(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     ApiJson(new): ApiJson<NewNamespace>,
 ) -> Result<(StatusCode, ApiJson<Namespace>), ApiError> {
     Ok((StatusCode::CREATED, ApiJson(engine.create_namespace(&caller, new).await?)))
 }
 
-pub async fn list(State(engine): State<Engine>, caller: Caller, Path(ns): Path<String>) -> Result<ApiJson<Vec<Member>>, ApiError> {
+pub async fn list(State(engine): State<Engine>, Authenticated(caller): Authenticated, Path(ns): Path<String>) -> Result<ApiJson<Vec<Member>>, ApiError> {
     Ok(ApiJson(engine.list_members(&caller, &ns).await?))
 }
 
 pub async fn set(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, user)): Path<(String, String)>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> Result<ApiJson<Member>, ApiError> {
@@ -46,7 +47,7 @@ pub async fn set(
 
 pub async fn remove(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, user)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     engine.remove_member(&caller, &ns, &user).await?;
@@ -55,7 +56,7 @@ pub async fn remove(
 
 pub async fn environments(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(ns): Path<String>,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {
     Ok(ApiJson(engine.namespace_environments(&caller, &ns).await?))
@@ -63,7 +64,7 @@ pub async fn environments(
 
 pub async fn set_environments(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(ns): Path<String>,
     ApiJson(body): ApiJson<EnvironmentsBody>,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {

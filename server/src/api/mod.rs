@@ -9,7 +9,6 @@ mod audit;
 mod clusters;
 mod deployments;
 mod environments;
-pub mod error;
 mod events;
 mod health;
 mod jobs;
@@ -25,8 +24,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
-use crate::engine::Engine;
-use error::ApiError;
+use weir_engine::Engine;
+use crate::error::ApiError;
 
 /// Largest JSON body the API accepts (JAR uploads have their own limit).
 pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;

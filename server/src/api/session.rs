@@ -7,12 +7,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
-use weir_app::model::Me;
+use weir_model::Me;
 
-use super::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson};
+use crate::auth::Authenticated;
 use crate::auth;
-use crate::engine::access::Identity;
-use crate::engine::{Caller, Engine};
+use weir_engine::access::Identity;
+use weir_engine::{Caller, Engine};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,7 +25,7 @@ pub struct LoginRequest {
     pub next: Option<String>,
 }
 
-pub async fn get(State(engine): State<Engine>, caller: Caller, session: Session) -> Result<ApiJson<Me>, ApiError> {
+pub async fn get(State(engine): State<Engine>, Authenticated(caller): Authenticated, session: Session) -> Result<ApiJson<Me>, ApiError> {
     let mut me = engine.me(&caller).await?;
     if caller.token.is_none() {
         me.csrf_token = auth::csrf_token(&session).await;
@@ -36,7 +37,7 @@ pub async fn get(State(engine): State<Engine>, caller: Caller, session: Session)
 /// on success, back to the login page with the error otherwise.
 pub async fn login(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     session: Session,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -72,21 +73,21 @@ pub async fn login(
             let to = format!("/login?error={}&next={}", urlencode(&e.message), urlencode(&next));
             let mut response = Redirect::to(&to).into_response();
             // The audit record keeps the refusal's status, though the browser is redirected.
-            response.extensions_mut().insert(auth::AuditMessage(e.message.clone()));
+            response.extensions_mut().insert(crate::error::AuditMessage(e.message.clone()));
             response.extensions_mut().insert(auth::AuditStatus(e.status));
             response
         }
     }
 }
 
-pub async fn logout(caller: Caller, session: Session) -> StatusCode {
+pub async fn logout(Authenticated(caller): Authenticated, session: Session) -> StatusCode {
     caller.act("logout", caller.name());
     auth::end_session(&session).await;
     StatusCode::NO_CONTENT
 }
 
 /// The logout button's form: ends the session and goes to the login page.
-pub async fn logout_form(caller: Caller, session: Session) -> Redirect {
+pub async fn logout_form(Authenticated(caller): Authenticated, session: Session) -> Redirect {
     caller.act("logout", caller.name());
     auth::end_session(&session).await;
     Redirect::to("/login")

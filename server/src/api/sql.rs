@@ -2,9 +2,10 @@
 
 use axum::extract::State;
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::sql::SqlCheck;
-use crate::engine::{Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::sql::SqlCheck;
+use weir_engine::Engine;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -15,7 +16,7 @@ pub struct ValidateRequest {
 
 pub async fn validate(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     ApiJson(req): ApiJson<ValidateRequest>,
 ) -> Result<ApiJson<SqlCheck>, ApiError> {
     Ok(ApiJson(engine.validate_sql(&caller, &req.sql, req.mode.as_deref()).await?))

@@ -3,11 +3,12 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use weir_app::model::{ApiToken, CreatedToken};
+use weir_model::{ApiToken, CreatedToken};
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::access::tokens::NewToken;
-use crate::engine::{Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::access::tokens::NewToken;
+use weir_engine::Engine;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,7 +19,7 @@ pub struct ListQuery {
 
 pub async fn list(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Query(q): Query<ListQuery>,
 ) -> Result<ApiJson<Vec<ApiToken>>, ApiError> {
     Ok(ApiJson(engine.list_tokens(&caller, q.user.as_deref()).await?))
@@ -26,12 +27,12 @@ pub async fn list(
 
 pub async fn create(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     ApiJson(new): ApiJson<NewToken>,
 ) -> Result<(StatusCode, ApiJson<CreatedToken>), ApiError> {
     Ok((StatusCode::CREATED, ApiJson(engine.create_token(&caller, new).await?)))
 }
 
-pub async fn revoke(State(engine): State<Engine>, caller: Caller, Path(id): Path<i64>) -> Result<ApiJson<ApiToken>, ApiError> {
+pub async fn revoke(State(engine): State<Engine>, Authenticated(caller): Authenticated, Path(id): Path<i64>) -> Result<ApiJson<ApiToken>, ApiError> {
     Ok(ApiJson(engine.revoke_token(&caller, id).await?))
 }

@@ -2,15 +2,16 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use weir_app::model::Version;
+use weir_model::Version;
 
-use super::error::{ApiError, ApiJson};
-use crate::engine::versions::{NewVersion, VersionDiff};
-use crate::engine::{Caller, Engine};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiJson};
+use weir_engine::versions::{NewVersion, VersionDiff};
+use weir_engine::Engine;
 
 pub async fn list(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<Version>>, ApiError> {
     Ok(ApiJson(engine.list_versions(&caller, &ns, &job).await?))
@@ -18,7 +19,7 @@ pub async fn list(
 
 pub async fn create(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job)): Path<(String, String)>,
     ApiJson(new): ApiJson<NewVersion>,
 ) -> Result<(StatusCode, ApiJson<Version>), ApiError> {
@@ -27,7 +28,7 @@ pub async fn create(
 
 pub async fn get(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job, n)): Path<(String, String, i32)>,
 ) -> Result<ApiJson<Version>, ApiError> {
     Ok(ApiJson(engine.get_version(&caller, &ns, &job, n).await?))
@@ -35,7 +36,7 @@ pub async fn get(
 
 pub async fn diff(
     State(engine): State<Engine>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path((ns, job, a, b)): Path<(String, String, i32, i32)>,
 ) -> Result<ApiJson<VersionDiff>, ApiError> {
     Ok(ApiJson(engine.diff_versions(&caller, &ns, &job, a, b).await?))

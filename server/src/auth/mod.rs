@@ -26,9 +26,9 @@ use rand::RngCore;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
-use crate::api::error::ApiError;
-use crate::engine::access::{Identity, UserRef};
-use crate::engine::{Caller, Engine};
+use crate::error::{ApiError, AuditMessage};
+use weir_engine::access::{Identity, UserRef};
+use weir_engine::{Caller, Engine};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "weir_session";
@@ -60,10 +60,6 @@ struct AuthState {
     engine: Engine,
     settings: AuthSettings,
 }
-
-/// The message of an error answer, left in the response for its audit record.
-#[derive(Clone, Debug)]
-pub struct AuditMessage(pub String);
 
 /// The status to record when the answer's own status hides it (a refused login form is redirected).
 #[derive(Clone, Copy, Debug)]
@@ -200,11 +196,14 @@ pub async fn end_session(session: &Session) {
     let _ = session.flush().await;
 }
 
-/// Handlers take the caller the middleware found (anonymous when there is none).
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
+/// The caller the middleware found (anonymous when there is none), as a handler's extractor:
+/// `Authenticated(caller): Authenticated`.
+pub struct Authenticated(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Caller>().cloned().unwrap_or_else(|| Caller::anonymous(None)))
+        Ok(Authenticated(parts.extensions.get::<Caller>().cloned().unwrap_or_else(|| Caller::anonymous(None))))
     }
 }

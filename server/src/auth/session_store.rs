@@ -8,7 +8,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
 use tower_sessions::SessionStore;
 
-use crate::store::Store;
+use weir_engine::store::Store;
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sea_orm::{ConnectionTrait, Database};
 use weir::config::DatabaseConfig;
-use weir::store::Store;
+use weir_engine::store::Store;
 
 /// PostgreSQL used by the tests (trust auth); override with WEIR_TEST_POSTGRES_URL.
 pub fn postgres_url() -> String {
@@ -112,7 +112,7 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 /// A `weir` served in-process (with its reconciler running) on a fresh SQLite database.
 pub struct TestServer {
     pub base: String,
-    pub engine: weir::engine::Engine,
+    pub engine: weir_engine::Engine,
     pub dir: tempfile::TempDir,
     /// An API token of the administrator.
     pub admin_token: String,
@@ -126,8 +126,8 @@ impl TestServer {
 
     /// Creates a user (and, when `ns` is given, gives them `role` there); returns a token with their own rights.
     pub async fn user_with_role(&self, name: &str, ns: Option<(&str, &str)>) -> String {
-        use weir::engine::access::{tokens::NewToken, users::NewUser};
-        use weir::engine::Caller;
+        use weir_engine::access::{tokens::NewToken, users::NewUser};
+        use weir_engine::Caller;
         let sys = Caller::system();
         let new = NewUser { name: name.into(), password: format!("{name}-password-123"), admin: false };
         self.engine.create_user(&sys, new).await.expect("create user");
@@ -140,9 +140,9 @@ impl TestServer {
 }
 
 /// The administrator's API token on an engine (creating the administrator when there is none).
-pub async fn admin_token(engine: &weir::engine::Engine) -> String {
-    use weir::engine::access::tokens::NewToken;
-    use weir::engine::Caller;
+pub async fn admin_token(engine: &weir_engine::Engine) -> String {
+    use weir_engine::access::tokens::NewToken;
+    use weir_engine::Caller;
     engine.bootstrap_admin(ADMIN, ADMIN_PASSWORD).await.expect("bootstrap the administrator");
     let token = NewToken { name: "tests".into(), user: Some(ADMIN.into()), ..Default::default() };
     engine.create_token(&Caller::system(), token).await.expect("admin token").token

@@ -1,0 +1,71 @@
+//! Clusters and environments declared in `weir.toml`: created at start-up, or updated to match the file.
+
+use crate::clusters::{validate_cluster, NewCluster};
+use crate::environments::flink_config;
+use crate::{names, Caller, Engine, EngineError};
+use serde::{Deserialize, Serialize};
+
+/// A cluster declared in `weir.toml` (`[[clusters]]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterDecl {
+    pub name: String,
+    #[serde(default = "default_cluster_kind")]
+    pub kind: String,
+    pub rest_url: String,
+}
+
+/// An environment declared in `weir.toml` (`[[environments]]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentDecl {
+    pub name: String,
+    pub cluster: String,
+    #[serde(default)]
+    pub flink_config: serde_json::Map<String, serde_json::Value>,
+}
+
+fn default_cluster_kind() -> String {
+    "flink-session".into()
+}
+
+impl Engine {
+    /// Makes the database hold the declared clusters and environments. Things not declared are left alone.
+    pub async fn apply_declarations(
+        &self,
+        clusters: &[ClusterDecl],
+        environments: &[EnvironmentDecl],
+    ) -> Result<(), EngineError> {
+        for decl in clusters {
+            let new = NewCluster { name: decl.name.clone(), kind: decl.kind.clone(), rest_url: decl.rest_url.clone() };
+            let rest_url = validate_cluster(&new)?;
+            match self.store.find_cluster(&decl.name).await? {
+                None => {
+                    self.register_cluster(&Caller::system(), new).await?;
+                }
+                Some(m) if m.kind != decl.kind || m.rest_url != rest_url => {
+                    tracing::info!(cluster = %decl.name, rest_url = %rest_url, "cluster updated from the configuration");
+                    self.store.update_cluster(m, &decl.kind, &rest_url).await?;
+                }
+                Some(_) => {}
+            }
+        }
+        for decl in environments {
+            names::check("environment", &decl.name)?;
+            let config = flink_config(&decl.flink_config)?;
+            let cluster = self.cluster_model(&decl.cluster).await?;
+            match self.store.find_environment(&decl.name).await? {
+                None => {
+                    self.store.insert_environment(&decl.name, cluster.id, &config).await?;
+                    tracing::info!(environment = %decl.name, cluster = %cluster.name, "environment created from the configuration");
+                }
+                Some(m) if m.cluster_id != cluster.id || m.flink_config != config => {
+                    self.store.update_environment(m, cluster.id, &config).await?;
+                    tracing::info!(environment = %decl.name, "environment updated from the configuration");
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+}

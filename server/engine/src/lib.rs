@@ -1,0 +1,163 @@
+//! The engine: Weir's domain operations. It knows nothing of HTTP; the REST API ([`crate::api`]) and the UI's
+//! server functions ([`crate::web`]) both call these methods.
+//!
+//! - [`access`]: callers, roles and their checks; users, login, API tokens, members, the audit log.
+//! - [`clusters`]: register, list and look at clusters.
+//! - [`environments`]: create and list environments.
+//! - [`jobs`], [`versions`], [`artifacts`]: namespaces, jobs, immutable versions, JAR files.
+//! - [`deployments`]: a job in an environment, and its snapshots.
+//! - [`dashboard`]: the dashboard's read view (cluster resources, counts per environment, attention list).
+//! - [`operations`]: deploy, rollback, restart, stop, savepoint — admitted one at a time per deployment,
+//!   run as recorded steps (a write-ahead log), resumed after a restart.
+//! - [`reconciler`]: observes every cluster once per tick and converges deployments.
+//! - [`events`]: the bus behind the server-sent event stream.
+//! - [`sql`]: SQL validation with the real Flink planner.
+//! - [`health`]: Weir's own health, with each cluster's reachability.
+//! - [`bootstrap`]: clusters and environments declared in `weir.toml`.
+//! - [`error`]: the typed errors every operation returns.
+
+pub mod access;
+pub mod artifacts;
+pub mod attention;
+pub mod backends;
+pub mod bootstrap;
+pub mod clusters;
+pub mod dashboard;
+pub mod deployments;
+pub mod environments;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod jobs;
+mod names;
+pub mod operations;
+pub mod reconciler;
+pub mod sql;
+pub mod store;
+pub mod versions;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use access::{Caller, Role};
+pub use error::EngineError;
+use tokio::sync::{broadcast, Mutex, Semaphore};
+
+use crate::store::Store;
+
+/// What the engine needs to know, taken from the configuration.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Weir's files: artifacts live in `<data_dir>/artifacts`.
+    pub data_dir: PathBuf,
+    /// How long one request to a cluster's REST API may take.
+    pub cluster_timeout: Duration,
+    /// The SQL runner jar that runs SQL jobs (built from `runner/`); `None` disables SQL jobs and validation.
+    pub runner_jar: Option<PathBuf>,
+    /// Flink's `lib/` folder, for the SQL validator.
+    pub flink_lib: Option<PathBuf>,
+    /// The `java` program for the SQL validator.
+    pub java: PathBuf,
+    /// How long a savepoint may take before the operation fails (the job keeps running).
+    pub savepoint_timeout: Duration,
+    /// How long a submitted job may take to reach RUNNING.
+    pub start_timeout: Duration,
+    /// The reconciler's period.
+    pub tick: Duration,
+    /// Concurrent submissions (uploads and runs) per cluster; more wait in a queue.
+    pub submit_concurrency: usize,
+    /// Largest JAR upload, in bytes.
+    pub max_artifact_bytes: usize,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            cluster_timeout: Duration::from_secs(3),
+            runner_jar: None,
+            flink_lib: None,
+            java: PathBuf::from("java"),
+            savepoint_timeout: Duration::from_secs(300),
+            start_timeout: Duration::from_secs(180),
+            tick: Duration::from_secs(1),
+            submit_concurrency: 4,
+            max_artifact_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// The engine; cheap to clone (it shares the database pool, the HTTP client and the event bus).
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    http: reqwest::Client,
+    cluster_timeout: Duration,
+    settings: Arc<EngineSettings>,
+    events: broadcast::Sender<weir_model::Event>,
+    validator: Arc<sql::SqlValidator>,
+    /// One submission gate per cluster id.
+    submit_gates: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
+    /// Failed logins per account and address.
+    throttle: Arc<access::throttle::LoginThrottle>,
+    /// The latest look at every cluster, and the bus of looks.
+    observations: Arc<reconciler::observe::ObservationBook>,
+    /// Clusters whose look is in flight.
+    in_flight: Arc<reconciler::InFlight>,
+}
+
+impl Engine {
+    pub fn new(store: Store, settings: EngineSettings) -> Result<Self, EngineError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.cluster_timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("weir/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| EngineError::Internal(format!("cannot build the HTTP client: {e}")))?;
+        let validator_setup = match (&settings.runner_jar, &settings.flink_lib) {
+            (Some(jar), Some(lib)) if jar.exists() && lib.exists() => Some(sql::ValidatorSetup {
+                java: settings.java.clone(),
+                runner_jar: jar.clone(),
+                flink_lib: lib.clone(),
+            }),
+            _ => None,
+        };
+        let (events, _) = broadcast::channel(events::EVENT_BUFFER);
+        Ok(Self {
+            store,
+            http,
+            cluster_timeout: settings.cluster_timeout,
+            settings: Arc::new(settings),
+            events,
+            validator: Arc::new(sql::SqlValidator::new(validator_setup)),
+            submit_gates: Arc::new(Mutex::new(HashMap::new())),
+            throttle: Default::default(),
+            observations: Default::default(),
+            in_flight: Default::default(),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &EngineSettings {
+        &self.settings
+    }
+
+    /// Starts the background work: takes a first look at every cluster (so pages have observations from the
+    /// first request), resumes unfinished operations, then runs the reconciler.
+    pub async fn start_background(&self) -> Result<(), EngineError> {
+        self.reconcile_once(true).await?;
+        self.resume_operations().await?;
+        self.spawn_reconciler();
+        self.warm_up_validator();
+        Ok(())
+    }
+}
+
+/// A new random id in Flink's format (32 hex digits), for job ids and savepoint trigger ids.
+pub fn new_flink_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}

@@ -1,0 +1,179 @@
+//! SQL validation with the real Flink planner, through a long-lived JVM helper (`dev.weir.runner.Validator`
+//! from `runner/`), so a check does not pay JVM start-up. One helper process, one script at a time; a helper
+//! that dies or hangs is replaced on the next request.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde::Deserialize;
+pub use weir_model::{SqlCheck, SqlPlan, SqlProblem};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::sync::Mutex;
+
+use crate::{Caller, Engine, EngineError};
+
+/// How long one check may take before the helper is considered stuck.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where the helper comes from.
+#[derive(Clone, Debug)]
+pub struct ValidatorSetup {
+    pub java: PathBuf,
+    pub runner_jar: PathBuf,
+    pub flink_lib: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default)]
+    errors: Vec<SqlProblem>,
+    #[serde(default)]
+    warnings: Vec<SqlProblem>,
+    #[serde(default)]
+    plans: Vec<SqlPlan>,
+    #[serde(default)]
+    inserts: u32,
+    fatal: Option<String>,
+}
+
+struct Helper {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+pub struct SqlValidator {
+    setup: Option<ValidatorSetup>,
+    helper: Mutex<Option<Helper>>,
+}
+
+impl SqlValidator {
+    pub fn new(setup: Option<ValidatorSetup>) -> Self {
+        Self { setup, helper: Mutex::new(None) }
+    }
+
+    pub fn available(&self) -> bool {
+        self.setup.is_some()
+    }
+
+    fn spawn(setup: &ValidatorSetup) -> Result<Helper, EngineError> {
+        let classpath = format!("{}:{}/*", setup.runner_jar.display(), setup.flink_lib.display());
+        let mut child = Command::new(&setup.java)
+            .args(["-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"])
+            .args(["--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED"])
+            .arg("-cp")
+            .arg(classpath)
+            .arg("dev.weir.runner.Validator")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| EngineError::Unavailable(format!("cannot start the SQL validator ({}): {e}", setup.java.display())))?;
+        let stdin = child.stdin.take().ok_or_else(|| EngineError::Internal("validator stdin".into()))?;
+        let stdout = child.stdout.take().ok_or_else(|| EngineError::Internal("validator stdout".into()))?;
+        Ok(Helper { child, stdin, stdout: BufReader::new(stdout) })
+    }
+
+    /// Checks a script. Errors of the script are in the answer; `Err` means the check itself could not run.
+    pub async fn check(&self, mode: &str, script: &str) -> Result<SqlCheck, EngineError> {
+        let setup = self.setup.as_ref().ok_or_else(|| {
+            EngineError::Unavailable("SQL validation is not available: the SQL runner jar or Flink is missing".into())
+        })?;
+        let started = Instant::now();
+        let mut guard = self.helper.lock().await;
+        if guard.as_mut().map(|h| h.child.try_wait().ok().flatten().is_some()).unwrap_or(true) {
+            *guard = Some(Self::spawn(setup)?);
+        }
+        let helper = guard.as_mut().ok_or_else(|| EngineError::Internal("validator missing".into()))?;
+        let request = format!("{mode} {}\n", base64::engine::general_purpose::STANDARD.encode(script));
+        let exchange = async {
+            helper.stdin.write_all(request.as_bytes()).await?;
+            helper.stdin.flush().await?;
+            let mut line = String::new();
+            helper.stdout.read_line(&mut line).await?;
+            Ok::<_, std::io::Error>(line)
+        };
+        let line = match tokio::time::timeout(CHECK_TIMEOUT, exchange).await {
+            Ok(Ok(line)) if !line.is_empty() => line,
+            other => {
+                // Dead or stuck: replace it on the next request.
+                *guard = None;
+                let why = match other {
+                    Ok(Err(e)) => e.to_string(),
+                    Ok(Ok(_)) => "the validator exited".into(),
+                    Err(_) => format!("no answer within {CHECK_TIMEOUT:?}"),
+                };
+                return Err(EngineError::Unavailable(format!("the SQL validator failed: {why}")));
+            }
+        };
+        let answer: Answer = serde_json::from_str(&line)
+            .map_err(|e| EngineError::Internal(format!("unreadable validator answer: {e}")))?;
+        if let Some(fatal) = answer.fatal {
+            return Err(EngineError::Invalid(format!("the script could not be checked: {fatal}")));
+        }
+        Ok(SqlCheck {
+            valid: answer.errors.is_empty(),
+            errors: answer.errors,
+            warnings: answer.warnings,
+            plans: answer.plans,
+            inserts: answer.inserts,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+}
+
+impl Engine {
+    /// `POST /api/v1/sql/validate`: checks a script with the real Flink planner.
+    pub async fn validate_sql(&self, caller: &Caller, script: &str, mode: Option<&str>) -> Result<SqlCheck, EngineError> {
+        self.require_signed_in(caller)?;
+        let mode = mode.unwrap_or("streaming");
+        if mode != "streaming" && mode != "batch" {
+            return Err(EngineError::Invalid(format!("unknown mode '{mode}': use 'streaming' or 'batch'")));
+        }
+        if script.trim().is_empty() {
+            return Err(EngineError::Invalid("the script is empty".into()));
+        }
+        if script.len() > crate::versions::MAX_SQL_BYTES {
+            return Err(EngineError::Invalid("the script is larger than 1 MiB".into()));
+        }
+        self.validator.check(mode, script).await
+    }
+
+    /// A version's SQL must pass the planner and contain an INSERT. Without a validator (no runner jar), the
+    /// check is skipped with a warning: the job will then fail at deploy time with the planner's message.
+    pub(super) async fn check_sql_for_version(&self, sql: &str, mode: weir_model::ExecutionMode) -> Result<(), EngineError> {
+        if !self.validator.available() {
+            tracing::warn!("SQL validator unavailable: saving a version without checking its SQL");
+            return Ok(());
+        }
+        let check = self.validator.check(mode.as_str(), sql).await?;
+        if let Some(e) = check.errors.first() {
+            return Err(EngineError::InvalidSql { line: e.line, column: e.column, message: e.message.clone() });
+        }
+        if check.inserts == 0 {
+            return Err(EngineError::Invalid(
+                "the script has no INSERT statement: a job needs at least one INSERT INTO <sink>".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts the helper JVM in the background so the first check is fast.
+    pub fn warm_up_validator(&self) {
+        if !self.validator.available() {
+            return;
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let script = "CREATE TABLE t (a INT) WITH ('connector' = 'datagen'); SELECT a FROM t";
+            match engine.validator.check("streaming", script).await {
+                Ok(c) => tracing::info!(elapsed_ms = c.elapsed_ms, "SQL validator ready"),
+                Err(e) => tracing::warn!("SQL validator warm-up failed: {e}"),
+            }
+        });
+    }
+}
