@@ -36,6 +36,7 @@ pub async fn build(config: &Config) -> Result<Weir, ServeError> {
     tracing::info!(backend = store.backend_name(), "database ready");
     let engine = Engine::new(store, config.engine_settings())?;
     engine.apply_declarations(&config.clusters, &config.environments).await?;
+    engine.look_at_clusters().await?;
     // First start only: the first administrator from the environment.
     if let Ok(password) = std::env::var("WEIR_ADMIN_PASSWORD") {
         let name = std::env::var("WEIR_ADMIN_USER").unwrap_or_else(|_| "admin".into());

@@ -110,6 +110,8 @@ async fn statuses_and_health_come_from_the_real_cluster() {
         let sys = Caller::system();
         engine.register_cluster(&sys, cluster("local", &flink)).await.expect("register");
         engine.register_cluster(&sys, cluster("gone", DEAD_URL)).await.expect("register");
+        // Statuses are the reconciler's observations: look once.
+        engine.reconcile_once(true).await.expect("a look at the clusters");
 
         let statuses = engine.cluster_statuses(&sys).await.expect("statuses");
         let local = statuses.iter().find(|c| c.name == "local").expect("local listed");

@@ -47,6 +47,19 @@ fn TaskManagerRow(tm: TaskManagerMetrics) -> impl IntoView {
     }
 }
 
+/// How old what the card shows is: the reconciler's last look, and (while unreachable) its last answer.
+fn observed_text(c: &weir_model::ClusterStatus) -> String {
+    let seen = match c.age_s {
+        Some(age) => format!("Observed {age} s ago ({})", c.checked_at.format("%H:%M:%S UTC")),
+        None => "Not observed yet".to_owned(),
+    };
+    match (c.reachable, c.last_answer_at) {
+        (true, _) => seen,
+        (false, Some(at)) => format!("{seen}; last answered at {}", at.format("%H:%M:%S UTC")),
+        (false, None) => format!("{seen}; it has not answered since Weir started"),
+    }
+}
+
 #[component]
 pub fn ClusterCard(panel: ClusterPanel) -> impl IntoView {
     let cluster = panel.status;
@@ -92,6 +105,7 @@ pub fn ClusterCard(panel: ClusterPanel) -> impl IntoView {
             </header>
             <p class="muted small">{cluster.kind.clone()} " · " <code>{cluster.rest_url.clone()}</code></p>
             {body}
+            <p class="muted small" data-test="observed">{observed_text(&cluster)}</p>
             <p class="muted small">"Environments: " {envs}</p>
         </article>
     }

@@ -130,6 +130,7 @@ impl Engine {
             error,
             checked_at: look.map_or(model.created_at, |l| l.at),
             last_answer_at: look.and_then(|l| l.last_answer_at),
+            age_s: look.map(|l| (chrono::Utc::now() - l.at).num_seconds().max(0) as u64),
         }
     }
 }

@@ -146,16 +146,23 @@ impl Engine {
         &self.settings
     }
 
-    /// Starts the background work: takes a first look at every cluster (so pages have observations from the
-    /// first request), resumes unfinished operations, then runs the reconciler.
+    /// Takes a first look at every cluster, so pages and the health endpoint have observations from the first
+    /// request (a cluster that does not answer within [`FIRST_LOOK`] is left to the reconciler's next look).
+    pub async fn look_at_clusters(&self) -> Result<(), EngineError> {
+        self.first_looks(FIRST_LOOK).await
+    }
+
+    /// Starts the background work: resumes unfinished operations, then runs the reconciler.
     pub async fn start_background(&self) -> Result<(), EngineError> {
-        self.reconcile_once(true).await?;
         self.resume_operations().await?;
         self.spawn_reconciler();
         self.warm_up_validator();
         Ok(())
     }
 }
+
+/// How long start-up waits for the first look at the clusters.
+const FIRST_LOOK: Duration = Duration::from_secs(2);
 
 /// A new random id in Flink's format (32 hex digits), for job ids and savepoint trigger ids.
 pub fn new_flink_id() -> String {

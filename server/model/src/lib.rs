@@ -33,6 +33,9 @@ pub struct ClusterStatus {
     /// When it last answered (earlier than `checked_at` while it is unreachable); none: never.
     #[serde(default)]
     pub last_answer_at: Option<DateTime<Utc>>,
+    /// How old the observation was when this status was read, in seconds (none: never looked at).
+    #[serde(default)]
+    pub age_s: Option<u64>,
 }
 
 /// A cluster's own summary, read from Flink's `GET /overview`.

@@ -81,8 +81,25 @@ impl Engine {
         });
     }
 
-    /// One look at every cluster, concurrently, each decided and acted on. Run once at start-up (so pages
-    /// have observations from the first request) and by tests and benchmarks.
+    /// A look at every cluster, concurrently, kept as each one's latest observation (no decision, no
+    /// action); a cluster that does not answer within `limit` is skipped.
+    pub(crate) async fn first_looks(&self, limit: std::time::Duration) -> Result<(), EngineError> {
+        let clusters = self.store.list_clusters().await?;
+        let looks = clusters.into_iter().map(|c| async move {
+            let backend = self.backend(&c)?;
+            if let Ok(look) = tokio::time::timeout(limit, observe::look(c.id, &c.name, backend.as_ref(), true, None)).await {
+                self.observations.record(look);
+            }
+            Ok::<(), EngineError>(())
+        });
+        for result in futures::future::join_all(looks).await {
+            result?;
+        }
+        Ok(())
+    }
+
+    /// One look at every cluster, concurrently, each decided and acted on: one tick of the reconciler, for
+    /// tests and benchmarks to drive directly.
     pub async fn reconcile_once(&self, slow_tick: bool) -> Result<(), EngineError> {
         let clusters = self.store.list_clusters().await?;
         let passes = clusters.into_iter().map(|c| self.reconcile_cluster(c, slow_tick));
