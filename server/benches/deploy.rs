@@ -105,7 +105,7 @@ async fn raw_wait_up(c: &Client, flink: &str, jid: &str) {
     loop {
         let all = c.get(&format!("{flink}/jobs/overview")).await;
         let up = all["jobs"].as_array().into_iter().flatten().any(|j| {
-            j["jid"] == jid && j["state"] == "RUNNING" && j["tasks"]["running"] == j["tasks"]["total"] && j["tasks"]["total"] != 0
+            j["jid"] == jid && j["state"] == weir_model::FlinkJobState::Running.as_str() && j["tasks"]["running"] == j["tasks"]["total"] && j["tasks"]["total"] != 0
         });
         if up {
             return;

@@ -16,14 +16,16 @@ pub fn live_ticks(job: Option<Signal<String>>) -> ReadSignal<u32> {
             let on_event = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let Some(data) = ev.data().as_string() else { return };
                 let wanted = match job {
-                    Some(job) => data.contains(&format!("\"job\":{}", serde_json::Value::String(job.get_untracked()))),
+                    Some(job) => serde_json::from_str::<weir_model::Event>(&data)
+                        .ok()
+                        .is_some_and(|event| event.job().is_some_and(|(_, j)| j == job.get_untracked())),
                     None => true,
                 };
                 if wanted {
                     set_ticks.update(|n| *n += 1);
                 }
             });
-            for name in ["operation", "deployment", "cluster", "heartbeat"] {
+            for name in weir_model::Event::NAMES {
                 let _ = source.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
             }
             let held = send_wrapper::SendWrapper::new((source, on_event));

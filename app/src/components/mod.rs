@@ -103,9 +103,10 @@ pub fn RoleSelect() -> impl IntoView {
         <label>
             "Role"
             <select name="role">
-                <option value="viewer">"viewer"</option>
-                <option value="editor">"editor"</option>
-                <option value="owner">"owner"</option>
+                {weir_model::Role::ALL
+                    .iter()
+                    .map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> })
+                    .collect_view()}
             </select>
         </label>
     }

@@ -104,8 +104,8 @@ pub fn Jobs() -> impl IntoView {
                 <label>
                     "Kind"
                     <select name="kind" data-test="job-kind">
-                        <option value="sql">"Flink SQL"</option>
-                        <option value="jar">"JAR"</option>
+                        <option value=JobKind::Sql.as_str()>"Flink SQL"</option>
+                        <option value=JobKind::Jar.as_str()>"JAR"</option>
                     </select>
                 </label>
                 <label class="grow">"Description" <input name="description" placeholder="What it does"/></label>

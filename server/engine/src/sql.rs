@@ -13,6 +13,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Mutex;
 
+use weir_model::ExecutionMode;
+
 use crate::{Caller, Engine, EngineError};
 
 /// How long one check may take before the helper is considered stuck.
@@ -130,17 +132,17 @@ impl Engine {
     /// `POST /api/v1/sql/validate`: checks a script with the real Flink planner.
     pub async fn validate_sql(&self, caller: &Caller, script: &str, mode: Option<&str>) -> Result<SqlCheck, EngineError> {
         self.require_signed_in(caller)?;
-        let mode = mode.unwrap_or("streaming");
-        if mode != "streaming" && mode != "batch" {
-            return Err(EngineError::Invalid(format!("unknown mode '{mode}': use 'streaming' or 'batch'")));
-        }
+        let mode = match mode {
+            None => ExecutionMode::Streaming,
+            Some(m) => m.trim().parse::<ExecutionMode>()?,
+        };
         if script.trim().is_empty() {
             return Err(EngineError::Invalid("the script is empty".into()));
         }
         if script.len() > crate::versions::MAX_SQL_BYTES {
             return Err(EngineError::Invalid("the script is larger than 1 MiB".into()));
         }
-        self.validator.check(mode, script).await
+        self.validator.check(mode.as_str(), script).await
     }
 
     /// A version's SQL must pass the planner and contain an INSERT. Without a validator (no runner jar), the
@@ -170,7 +172,7 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             let script = "CREATE TABLE t (a INT) WITH ('connector' = 'datagen'); SELECT a FROM t";
-            match engine.validator.check("streaming", script).await {
+            match engine.validator.check(ExecutionMode::Streaming.as_str(), script).await {
                 Ok(c) => tracing::info!(elapsed_ms = c.elapsed_ms, "SQL validator ready"),
                 Err(e) => tracing::warn!("SQL validator warm-up failed: {e}"),
             }

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 pub use weir_model::VersionDiff;
-use weir_model::{ExecutionMode, Version};
+use weir_model::{ExecutionMode, JobKind, Version};
 
 use crate::environments::flink_config;
 use crate::{Caller, Engine, EngineError, Role};
@@ -63,8 +63,8 @@ impl Engine {
             created_at: sea_orm::Set(chrono::Utc::now()),
             ..Default::default()
         };
-        match job.kind.as_str() {
-            "sql" => {
+        match job.kind {
+            JobKind::Sql => {
                 let sql = new.sql.as_deref().map(str::trim).unwrap_or_default();
                 if sql.is_empty() {
                     return Err(EngineError::Invalid("a SQL job's version needs 'sql'".into()));
@@ -80,7 +80,7 @@ impl Engine {
                 self.check_sql_for_version(sql, mode).await?;
                 active.sql = sea_orm::Set(Some(sql.to_owned()));
             }
-            _ => {
+            JobKind::Jar => {
                 if new.sql.is_some() {
                     return Err(EngineError::Invalid("a JAR job's version takes 'artifact', not 'sql'".into()));
                 }

@@ -306,6 +306,30 @@ pub enum Event {
     Heartbeat,
 }
 
+impl Event {
+    /// Every event's name on the stream (its `event:` line, equal to its `type`).
+    pub const NAMES: [&'static str; 4] = ["deployment", "operation", "cluster", "heartbeat"];
+
+    /// The event's name on the stream.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Deployment { .. } => Self::NAMES[0],
+            Event::Operation { .. } => Self::NAMES[1],
+            Event::Cluster { .. } => Self::NAMES[2],
+            Event::Heartbeat => Self::NAMES[3],
+        }
+    }
+
+    /// The job the event is about, as (namespace, job), if it is about one.
+    pub fn job(&self) -> Option<(&str, &str)> {
+        match self {
+            Event::Deployment { deployment } => Some((&deployment.namespace, &deployment.job)),
+            Event::Operation { operation } => Some((&operation.namespace, &operation.job)),
+            Event::Cluster { .. } | Event::Heartbeat => None,
+        }
+    }
+}
+
 /// Everything the job page shows, read in one go.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobDetail {

@@ -64,14 +64,8 @@ pub async fn stream(
             if !sub.may_see(&event) {
                 continue;
             }
-            let name = match &event {
-                Event::Deployment { .. } => "deployment",
-                Event::Operation { .. } => "operation",
-                Event::Cluster { .. } => "cluster",
-                Event::Heartbeat => "heartbeat",
-            };
             let Ok(data) = serde_json::to_string(&event) else { continue };
-            return Some((Ok(SseEvent::default().event(name).data(data)), sub));
+            return Some((Ok(SseEvent::default().event(event.name()).data(data)), sub));
         }
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

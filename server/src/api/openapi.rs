@@ -3,6 +3,7 @@
 
 use axum::Json;
 use serde_json::{json, Map, Value};
+use weir_model::{ExecutionMode, JobKind, RestoreChoice, Role};
 
 /// (method, path, summary, request body schema, success status)
 pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
@@ -67,26 +68,26 @@ fn schemas() -> Value {
             "line": {"type": "integer"}, "column": {"type": "integer"}}, "required": ["code", "message"]}}},
         "NewCluster": s(json!({"name": {"type": "string"}, "kind": {"enum": ["flink-session"]}, "rest_url": {"type": "string", "format": "uri"}}), &["name", "kind", "rest_url"]),
         "NewEnvironment": s(json!({"name": {"type": "string"}, "cluster": {"type": "string"}, "flink_config": config}), &["name", "cluster"]),
-        "NewJob": s(json!({"name": {"type": "string"}, "kind": {"enum": ["sql", "jar"]}, "description": {"type": "string"}}), &["name", "kind"]),
+        "NewJob": s(json!({"name": {"type": "string"}, "kind": {"enum": JobKind::WORDS}, "description": {"type": "string"}}), &["name", "kind"]),
         "NewVersion": s(json!({"sql": {"type": "string"}, "artifact": {"type": "string", "description": "sha256 of an uploaded JAR"},
             "entry_class": {"type": "string"}, "args": {"type": "array", "items": {"type": "string"}},
             "parallelism": {"type": "integer", "minimum": 1}, "flink_config": config,
-            "mode": {"enum": ["streaming", "batch"]}, "message": {"type": "string"}}), &[]),
+            "mode": {"enum": ExecutionMode::WORDS}, "message": {"type": "string"}}), &[]),
         "DeployRequest": s(json!({"version": {"type": "integer"},
-            "restore": {"enum": ["latest-savepoint", "latest-checkpoint", "none", "path", "version-snapshot"]},
+            "restore": {"enum": RestoreChoice::WORDS},
             "restore_path": {"type": "string"}, "allow_non_restored_state": {"type": "boolean"},
             "config_overrides": config}), &[]),
-        "RollbackRequest": s(json!({"version": {"type": "integer"}, "restore": {"enum": ["latest-savepoint", "version-snapshot"]},
+        "RollbackRequest": s(json!({"version": {"type": "integer"}, "restore": {"enum": [RestoreChoice::LatestSavepoint.as_str(), RestoreChoice::VersionSnapshot.as_str()]},
             "allow_non_restored_state": {"type": "boolean"}}), &["version"]),
         "StopRequest": s(json!({"savepoint": {"type": "boolean", "default": true}, "drain": {"type": "boolean", "default": false}}), &[]),
-        "ValidateRequest": s(json!({"sql": {"type": "string"}, "mode": {"enum": ["streaming", "batch"]}}), &["sql"]),
+        "ValidateRequest": s(json!({"sql": {"type": "string"}, "mode": {"enum": ExecutionMode::WORDS}}), &["sql"]),
         "Login": s(json!({"name": {"type": "string"}, "password": {"type": "string"}, "next": {"type": "string"}}), &["name", "password"]),
         "NewUser": s(json!({"name": {"type": "string"}, "password": {"type": "string", "minLength": 10}, "admin": {"type": "boolean"}}), &["name", "password"]),
         "UserChange": s(json!({"password": {"type": "string", "minLength": 10}, "admin": {"type": "boolean"}}), &[]),
         "NewToken": s(json!({"name": {"type": "string"}, "user": {"type": "string"}, "namespace": {"type": "string"},
-            "role": {"enum": ["viewer", "editor", "owner"]}}), &["name"]),
+            "role": {"enum": Role::WORDS}}), &["name"]),
         "NewNamespace": s(json!({"name": {"type": "string"}, "owner": {"type": "string"}}), &["name"]),
-        "RoleBody": s(json!({"role": {"enum": ["viewer", "editor", "owner"]}}), &["role"]),
+        "RoleBody": s(json!({"role": {"enum": Role::WORDS}}), &["role"]),
         "EnvironmentsBody": s(json!({"environments": {"type": "array", "items": {"type": "string"}}}), &["environments"]),
         "JarUpload": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
     })
