@@ -1,5 +1,5 @@
 //! Deployments (a job in an environment) and what hangs off them: snapshots and operation history.
-//! This module only reads; changes go through [`crate::operations`] and [`crate::reconciler`].
+//! This module only reads; changes go through the operations and the reconciler.
 
 use serde_json::{Map, Value};
 use weir_model::{Deployment, JobDetail, JobRow, Operation, OperationStep, Snapshot};
@@ -85,11 +85,11 @@ impl Engine {
             job: p.job.name.clone(),
             environment: p.environment.name.clone(),
             cluster: p.cluster.name.clone(),
-            desired_state: p.deployment.desired_state.clone(),
+            desired_state: p.deployment.desired_state,
             version,
             config_overrides: parse_map(&p.deployment.config_overrides),
             flink_job_id: p.deployment.flink_job_id.clone(),
-            observed_state: p.deployment.observed_state.clone(),
+            observed_state: p.deployment.observed_state,
             observed_at: p.deployment.observed_at,
             latest_checkpoint: p.deployment.latest_checkpoint.clone(),
             active_operation: p.deployment.active_operation_id,
@@ -230,8 +230,8 @@ impl Engine {
 /// A recorded step as callers see it.
 pub(super) fn step_view(s: &operation_step::Model) -> OperationStep {
     OperationStep {
-        name: s.name.clone(),
-        status: s.status.clone(),
+        name: s.name,
+        status: s.status,
         data: serde_json::from_str(&s.data).unwrap_or(Value::Null),
         started_at: s.started_at,
         finished_at: s.finished_at,

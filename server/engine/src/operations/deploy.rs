@@ -13,12 +13,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use base64::Engine as _;
-use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use weir_model::{
-    DesiredState, ExecutionMode, FlinkJobState, JobKind, ObservedState, OperationKind, RestoreChoice, SnapshotKind,
+    DesiredState, ExecutionMode, FlinkJobState, JobKind, OperationKind, RestoreChoice, SnapshotKind,
     SnapshotOrigin, Step,
 };
 
@@ -28,7 +27,7 @@ use super::OpCtx;
 use crate::backends::{BackendError, Submission};
 use crate::deployments::{parse_map, Placed};
 use crate::environments::flink_config;
-use crate::store::entities::{deployment, version};
+use crate::store::entities::version;
 use crate::store::operations::Desired;
 use crate::{new_flink_id, Caller, Engine, EngineError, Role};
 
@@ -325,12 +324,8 @@ impl Engine {
             })
             .await?;
         let new_job = submitted.flink_job_id;
-        // The deployment now tracks the new job; what it is doing is the reconciler's to record.
-        let mut active: deployment::ActiveModel = placed.deployment.clone().into();
-        active.flink_job_id = Set(Some(new_job.clone()));
-        active.latest_checkpoint = Set(None);
-        let updated = self.store.update_deployment(active).await?;
-        self.report_observed(updated.id, &new_job, ObservedState::Created, None).await?;
+        // The deployment now tracks the new job (its observed state is the reconciler's to write).
+        let updated = self.report_new_job(placed.deployment.id, &new_job).await?;
 
         // 5. Wait for RUNNING.
         let placed = Placed { deployment: updated, ..placed };

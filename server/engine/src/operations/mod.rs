@@ -254,10 +254,12 @@ mod tests {
     use super::failure_keeps_desired;
     use weir_model::{OperationKind as K, Step as S, StepStatus as St};
 
+    type Row = (&'static str, K, Vec<(S, St)>, bool);
+
     #[test]
     fn a_failure_keeps_the_desired_state_only_once_what_runs_changed() {
         #[rustfmt::skip]
-        let table: Vec<(&str, K, Vec<(S, St)>, bool)> = vec![
+        let table: Vec<Row> = vec![
             ("deploy failed at the savepoint: the old job runs, desired goes back", K::Deploy,
                 vec![(S::StopWithSavepoint, St::Failed)], false),
             ("deploy failed uploading the jar: the old job was stopped, nothing new runs", K::Deploy,

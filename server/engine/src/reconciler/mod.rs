@@ -179,6 +179,14 @@ impl Engine {
         Ok(())
     }
 
+    /// An operation submitted a new job for a deployment: from now on the deployment tracks it, CREATED, with
+    /// no checkpoint yet. Returns the updated deployment.
+    pub(crate) async fn report_new_job(&self, deployment_id: i64, job_id: &str) -> Result<deployment::Model, EngineError> {
+        let updated = self.store.track_job(deployment_id, job_id).await?;
+        self.publish_deployment(deployment_id).await;
+        Ok(updated)
+    }
+
     /// The latest look at a cluster (none before the first).
     pub fn latest_observation(&self, cluster_id: i64) -> Option<ClusterObservation> {
         self.observations.latest(cluster_id)

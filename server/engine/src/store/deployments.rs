@@ -94,9 +94,17 @@ impl Store {
         update.filter(Column::Id.eq(id)).filter(Column::FlinkJobId.eq(job_id)).exec(self.db()).await.map(|_| ())
     }
 
-    /// Saves changed fields of a deployment (the active model carries only what changed).
-    pub async fn update_deployment(&self, mut active: ActiveModel) -> Result<Model, DbErr> {
-        active.updated_at = Set(Utc::now());
-        active.update(self.db()).await
+    /// Makes `job_id` the deployment's job, just created: CREATED, no checkpoint yet.
+    pub async fn track_job(&self, id: i64, job_id: &str) -> Result<Model, DbErr> {
+        Entity::update_many()
+            .col_expr(Column::FlinkJobId, Expr::value(job_id))
+            .col_expr(Column::ObservedState, Expr::value(ObservedState::Created))
+            .col_expr(Column::ObservedAt, Expr::value(Utc::now()))
+            .col_expr(Column::LatestCheckpoint, Expr::value(Option::<String>::None))
+            .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(Column::Id.eq(id))
+            .exec(self.db())
+            .await?;
+        self.deployment_by_id(id).await?.ok_or_else(|| DbErr::RecordNotFound(format!("deployment {id}")))
     }
 }
