@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use weir_engine::backends::flink_session::FlinkSession;
-use weir_engine::backends::{ClusterBackend, SavepointStatus, Submission};
+use weir_engine::backends::{BackendError, ClusterBackend, SavepointStatus, Submission};
 
 const SQL: &str = "
 -- a stateful job: keyed aggregation; the ';' in the literal and this comment must not split statements
@@ -127,7 +127,8 @@ async fn sql_job_lifecycle_with_savepoints() {
     };
     let restored = b.submit(&jar, &submission).await.expect("submit restoring");
     assert_eq!(restored, chosen, "the chosen job id is used");
-    assert!(b.submit(&jar, &submission).await.is_err(), "a second submission with the same job id is refused");
+    let again = b.submit(&jar, &submission).await;
+    assert!(matches!(again, Err(BackendError::DuplicateJob { .. })), "a second submission is a typed duplicate: {again:?}");
     let info = wait_for("restore info", Duration::from_secs(60), || async {
         b.checkpoints(&restored).await.ok().filter(|c| c.restored_from.is_some())
     })
@@ -147,7 +148,10 @@ async fn sql_job_lifecycle_with_savepoints() {
 async fn errors_from_flink_are_reported() {
     let b = FlinkSession::new(reqwest::Client::new(), &common::flink_url(), Duration::from_secs(10));
     let err = b.submit("no-such-jar.jar", &Submission::default()).await.expect_err("unknown jar");
-    assert!(err.to_string().contains("HTTP"), "{err}");
+    assert!(matches!(err, BackendError::ProgramMissing { .. }), "a missing jar is typed: {err}");
+    assert!(err.to_string().contains("does not exist"), "Flink's words are carried to be shown: {err}");
+    let err = b.savepoint_status("00000000000000000000000000000000", "11111111111111111111111111111111").await;
+    assert!(matches!(err, Err(BackendError::UnknownTrigger { .. })), "an unknown trigger is typed: {err:?}");
     let err = b.cancel("00000000000000000000000000000000").await.expect_err("unknown job");
     assert!(err.to_string().contains("HTTP 404"), "{err}");
 }

@@ -110,8 +110,15 @@ async fn statuses_and_health_come_from_the_real_cluster() {
         let sys = Caller::system();
         engine.register_cluster(&sys, cluster("local", &flink)).await.expect("register");
         engine.register_cluster(&sys, cluster("gone", DEAD_URL)).await.expect("register");
-        // Statuses are the reconciler's observations: look once.
+        // Statuses are the reconciler's observations: look once. Every look is also published on the bus.
+        let mut bus = engine.subscribe_observations();
         engine.reconcile_once(true).await.expect("a look at the clusters");
+        let mut looked = Vec::new();
+        while let Ok(look) = bus.try_recv() {
+            looked.push((look.cluster.clone(), look.reachable()));
+        }
+        looked.sort();
+        assert_eq!(looked, vec![("gone".to_string(), false), ("local".to_string(), true)], "[{}]", db.label);
 
         let statuses = engine.cluster_statuses(&sys).await.expect("statuses");
         let local = statuses.iter().find(|c| c.name == "local").expect("local listed");

@@ -37,6 +37,9 @@ pub(crate) struct OpCtx {
     pub steps: Vec<operation_step::Model>,
     /// (namespace, job, environment)
     pub names: (String, String, String),
+    /// What the deployment ran when the operation was admitted (its desired state before the admission wrote
+    /// the new one): the version and configuration of the job this operation stops or saves.
+    pub running: Desired,
 }
 
 impl OpCtx {
@@ -162,7 +165,12 @@ impl Engine {
         let steps = self.store.steps_of(id).await?;
         let placed = self.place_by_id(op.deployment_id).await?;
         let names = (placed.namespace.name.clone(), placed.job.name.clone(), placed.environment.name.clone());
-        let mut ctx = OpCtx { op, steps, names };
+        let running = match &op.prior_desired {
+            Some(prior) => serde_json::from_str(prior)
+                .map_err(|e| EngineError::Internal(format!("operation {id}: unreadable prior desired state: {e}")))?,
+            None => Desired::of(&placed.deployment),
+        };
+        let mut ctx = OpCtx { op, steps, names, running };
         match ctx.op.kind {
             k if k.starts_a_job() => self.run_deploy(&mut ctx, placed).await,
             OperationKind::Stop => self.run_stop(&mut ctx, placed).await,

@@ -9,6 +9,7 @@ use super::intents::SavepointIntent;
 use super::OpCtx;
 use crate::backends::{BackendError, ClusterBackend, JobSummary, SavepointStatus};
 use crate::deployments::{parse_map, Placed};
+use crate::store::operations::Desired;
 use crate::store::snapshots::NewSnapshot;
 use crate::{new_flink_id, Caller, Engine, EngineError, Role};
 
@@ -121,7 +122,7 @@ impl Engine {
         let intent = SavepointIntent {
             flink_job_id: job_id.to_owned(),
             trigger_id: new_flink_id(),
-            target_directory: self.savepoint_dir(placed).await?,
+            target_directory: self.savepoint_dir(placed, &ctx.running).await?,
             stop: stop_drain.is_some(),
             drain: stop_drain.unwrap_or(false),
             location: None,
@@ -194,20 +195,21 @@ impl Engine {
             let state = self.wait_job_ended(placed, backend.as_ref(), job_id, Duration::from_secs(60)).await?;
             self.report_observed(placed.deployment.id, job_id, state.into(), None).await?;
         }
-        self.record_snapshot(placed, SnapshotKind::Savepoint, origin, &location, job_id, Some(ctx.op.id)).await?;
+        self.record_snapshot(ctx, placed, SnapshotKind::Savepoint, origin, &location, job_id).await?;
         Ok(Some(location))
     }
 
+    /// Records a snapshot of the job the operation found running, as taken from the version it ran.
     pub(crate) async fn record_snapshot(
         &self,
+        ctx: &OpCtx,
         placed: &Placed,
         kind: SnapshotKind,
         origin: SnapshotOrigin,
         path: &str,
         job_id: &str,
-        operation_id: Option<i64>,
     ) -> Result<(), EngineError> {
-        let Some(version_id) = placed.deployment.version_id else {
+        let Some(version_id) = ctx.running.version_id else {
             tracing::warn!(path, "snapshot of a deployment without version: not recorded");
             return Ok(());
         };
@@ -219,24 +221,24 @@ impl Engine {
                 origin,
                 path,
                 flink_job_id: job_id,
-                operation_id,
+                operation_id: Some(ctx.op.id),
             })
             .await?;
         Ok(())
     }
 
-    /// The savepoint folder configured for this deployment (`state.savepoints.dir` in the environment, the
-    /// version or the overrides), or `None` for the cluster's default.
-    pub(crate) async fn savepoint_dir(&self, placed: &Placed) -> Result<Option<String>, EngineError> {
+    /// The savepoint folder configured for the running job (`state.savepoints.dir` in the environment, its
+    /// version or its overrides), or `None` for the cluster's default.
+    pub(crate) async fn savepoint_dir(&self, placed: &Placed, running: &Desired) -> Result<Option<String>, EngineError> {
         let mut dir = parse_map(&placed.environment.flink_config).get("state.savepoints.dir").cloned();
-        if let Some(vid) = placed.deployment.version_id {
+        if let Some(vid) = running.version_id {
             if let Some(v) = self.store.version_by_id(vid).await? {
                 if let Some(d) = parse_map(&v.flink_config).get("state.savepoints.dir") {
                     dir = Some(d.clone());
                 }
             }
         }
-        if let Some(d) = parse_map(&placed.deployment.config_overrides).get("state.savepoints.dir") {
+        if let Some(d) = parse_map(&running.config_overrides).get("state.savepoints.dir") {
             dir = Some(d.clone());
         }
         Ok(dir.and_then(|v| v.as_str().map(str::to_owned)).filter(|s: &String| !s.is_empty()))

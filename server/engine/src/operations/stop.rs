@@ -114,8 +114,7 @@ impl Engine {
             self.report_observed(placed.deployment.id, job_id, state.into(), None).await?;
         }
         if let Some(path) = &out.checkpoint {
-            self.record_snapshot(placed, SnapshotKind::Checkpoint, SnapshotOrigin::Retained, path, job_id, Some(ctx.op.id))
-                .await?;
+            self.record_snapshot(ctx, placed, SnapshotKind::Checkpoint, SnapshotOrigin::Retained, path, job_id).await?;
         }
         Ok(out.checkpoint)
     }
