@@ -68,7 +68,10 @@ pub struct DeployParams {
     pub restore_path: Option<String>,
     pub allow_non_restored_state: bool,
     pub config_overrides: Map<String, Value>,
-    pub plan: DeployPlan,
+    /// Absent only in operations admitted by a Weir from before plans were recorded; such an operation,
+    /// resumed, is planned when it resumes.
+    #[serde(default)]
+    pub plan: Option<DeployPlan>,
 }
 
 impl Engine {
@@ -202,7 +205,7 @@ impl Engine {
             restore_path,
             allow_non_restored_state: req.allow_non_restored_state.unwrap_or(false),
             config_overrides: overrides.clone(),
-            plan,
+            plan: Some(plan),
         };
         let desired = Desired {
             state: DesiredState::Running,
@@ -241,6 +244,15 @@ impl Engine {
 
     pub(crate) async fn run_deploy(&self, ctx: &mut OpCtx, placed: Placed) -> Result<(), EngineError> {
         let params: DeployParams = ctx.params()?;
+        let deploy_plan = match params.plan.clone() {
+            Some(p) => p,
+            None => {
+                let facts = self.deploy_facts(&placed, params.version_id).await?;
+                let request =
+                    PlanRequest { version: params.version, restore: params.restore, restore_path: params.restore_path.clone() };
+                plan(&facts, &request).map_err(|why| EngineError::Failed(why.0))?
+            }
+        };
         let version = self
             .store
             .version_by_id(params.version_id)
@@ -250,7 +262,7 @@ impl Engine {
         // 1. Stop what runs, as planned. Never after the submit step: by then the deployment's job is the new one.
         let mut saved: Option<String> = None;
         if !ctx.has(Step::Submit) {
-            saved = match &params.plan.stop {
+            saved = match &deploy_plan.stop {
                 StopPlan::Nothing { .. } => None,
                 StopPlan::StopWithSavepoint { flink_job_id } => {
                     self.savepoint_step(ctx, Step::StopWithSavepoint, &placed, flink_job_id, Some(false), SnapshotOrigin::Upgrade)
@@ -266,7 +278,7 @@ impl Engine {
         }
 
         // 2. The state to restore, as planned, resolved with what the stop saved.
-        let (path, reason) = params.plan.restore.resolve(saved);
+        let (path, reason) = deploy_plan.restore.resolve(saved);
         let record = RestoreRecord { restore: params.restore, path, reason };
         let chosen = self.step(ctx, Step::ChooseRestore, record, |data, _| async move { Ok(data) }).await?;
 
@@ -438,4 +450,18 @@ impl Engine {
 
 fn submit_error(cluster: &str, e: BackendError) -> EngineError {
     EngineError::Failed(format!("cluster '{cluster}' refused the job: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeployParams;
+
+    #[test]
+    fn parameters_recorded_before_plans_still_read() {
+        let before = r#"{"version":2,"version_id":7,"restore":"latest-savepoint","restore_path":null,
+            "allow_non_restored_state":false,"config_overrides":{"a":"1"}}"#;
+        let p: DeployParams = serde_json::from_str(before).expect("old parameters");
+        assert_eq!((p.version, p.version_id, p.plan.is_none()), (2, 7, true));
+        assert!(serde_json::from_str::<DeployParams>(&before.replace("latest-savepoint", "sideways")).is_err());
+    }
 }

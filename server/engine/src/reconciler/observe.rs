@@ -86,8 +86,8 @@ impl ObservationBook {
     }
 }
 
-/// Looks at a cluster once: its overview and job list (and, when `with_taskmanagers`, its TaskManagers'
-/// resources; otherwise those of `previous` are carried over).
+/// Looks at a cluster once: its overview and job list, and its TaskManagers' resources when
+/// `with_taskmanagers` or when its slots changed (otherwise those of `previous` are carried over).
 pub async fn look(
     cluster_id: i64,
     cluster: &str,
@@ -95,14 +95,19 @@ pub async fn look(
     with_taskmanagers: bool,
     previous: Option<&ClusterObservation>,
 ) -> ClusterObservation {
-    let carried = previous.and_then(|p| p.seen.as_ref().ok()).map(|s| s.taskmanagers.clone());
+    let before = previous.and_then(|p| p.seen.as_ref().ok());
     let (overview, jobs) = futures::join!(backend.overview(), backend.jobs());
     let at = Utc::now();
     let seen = match (overview, jobs) {
         (Ok(overview), Ok(jobs)) => {
-            let taskmanagers = match carried {
-                Some(tms) if !with_taskmanagers => tms,
-                carried => backend.taskmanager_metrics().await.ok().or(carried).unwrap_or_default(),
+            // The TaskManagers are read again on slow ticks, and whenever slots moved (so both agree).
+            let slots = |o: &ClusterOverview| (o.taskmanagers, o.slots_total, o.slots_available);
+            let taskmanagers = match before {
+                Some(b) if !with_taskmanagers && slots(&b.overview) == slots(&overview) => b.taskmanagers.clone(),
+                _ => {
+                    let carried = before.map(|b| b.taskmanagers.clone());
+                    backend.taskmanager_metrics().await.ok().or(carried).unwrap_or_default()
+                }
             };
             Ok(ClusterSeen { overview, jobs, taskmanagers })
         }
