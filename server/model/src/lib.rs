@@ -3,6 +3,7 @@
 //! serialized onto the wire. It compiles for the browser (wasm32) too: no I/O, no server dependencies.
 
 pub mod error;
+pub mod operation_log;
 pub mod vocabulary;
 
 pub use error::ErrorCode;

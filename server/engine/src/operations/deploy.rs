@@ -13,16 +13,16 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use weir_model::operation_log::{DeployParams, JarIntent, RestoreRecord, StopPlan, SubmitIntent, WaitIntent};
 use weir_model::{
     DesiredState, ExecutionMode, FlinkJobState, JobKind, OperationKind, RestoreChoice, SnapshotKind,
     SnapshotOrigin, Step,
 };
 
-use super::intents::{JarIntent, RestoreRecord, SubmitIntent, WaitIntent};
-use super::plan::{plan, DeployFacts, DeployPlan, PlanRequest, StopPlan};
+use super::plan::{plan, resolve, DeployFacts, PlanRequest};
 use super::OpCtx;
 use crate::backends::{BackendError, Submission};
 use crate::deployments::{parse_map, Placed};
@@ -57,21 +57,6 @@ pub struct RollbackRequest {
     /// `latest-savepoint` (keep current state, the default) or `version-snapshot`.
     pub restore: Option<String>,
     pub allow_non_restored_state: Option<bool>,
-}
-
-/// The resolved request and its plan: the operation's parameters.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DeployParams {
-    pub version: i32,
-    pub version_id: i64,
-    pub restore: RestoreChoice,
-    pub restore_path: Option<String>,
-    pub allow_non_restored_state: bool,
-    pub config_overrides: Map<String, Value>,
-    /// Absent only in operations admitted by a Weir from before plans were recorded; such an operation,
-    /// resumed, is planned when it resumes.
-    #[serde(default)]
-    pub plan: Option<DeployPlan>,
 }
 
 impl Engine {
@@ -278,7 +263,7 @@ impl Engine {
         }
 
         // 2. The state to restore, as planned, resolved with what the stop saved.
-        let (path, reason) = deploy_plan.restore.resolve(saved);
+        let (path, reason) = resolve(&deploy_plan.restore, saved);
         let record = RestoreRecord { restore: params.restore, path, reason };
         let chosen = self.step(ctx, Step::ChooseRestore, record, |data, _| async move { Ok(data) }).await?;
 
@@ -454,7 +439,7 @@ fn submit_error(cluster: &str, e: BackendError) -> EngineError {
 
 #[cfg(test)]
 mod tests {
-    use super::DeployParams;
+    use weir_model::operation_log::DeployParams;
 
     #[test]
     fn parameters_recorded_before_plans_still_read() {

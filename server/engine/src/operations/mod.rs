@@ -2,19 +2,18 @@
 //! on the same deployment (a second request gets [`EngineError::Busy`]); the admission writes, in the same
 //! transaction, what the deployment should now be (desired state, version, configuration), so the database
 //! always says what should run and the operation is the plan that converges to it. It then runs in the
-//! background as a sequence of [`Step`]s. Every step is recorded with its typed intent (ids chosen in
+//! background as a sequence of [`Step`]s. Every step is recorded with its typed intent
+//! (`weir_model::operation_log`) (ids chosen in
 //! advance, such as the Flink job id and the savepoint trigger id) BEFORE it touches the cluster, so a `weir`
 //! restarted mid-operation resumes from the record instead of acting twice.
 //!
 //! - [`plan`]: the deploy plan (stop or cancel, and what to restore), a pure function of facts and request.
-//! - [`intents`]: what each step records.
 //! - [`deploy`]: deploy, rollback, restart and recover (one flow: stop what runs, then submit the chosen
 //!   version restoring the chosen state).
 //! - [`stop`]: stop with a savepoint, or cancel.
 //! - [`savepoint`]: a savepoint while the job keeps running, and the savepoint step the others share.
 
 pub mod deploy;
-pub mod intents;
 pub mod plan;
 pub mod savepoint;
 pub mod stop;

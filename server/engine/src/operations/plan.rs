@@ -9,7 +9,7 @@
 //!   is done).
 //! - What the new job starts from, with the reason the history shows.
 
-use serde::{Deserialize, Serialize};
+use weir_model::operation_log::{DeployPlan, RestorePlan, StopPlan};
 use weir_model::{ObservedState, RestoreChoice, SnapshotKind};
 
 /// What is known of a deployment when the plan is made.
@@ -33,35 +33,6 @@ pub struct PlanRequest {
     pub version: i32,
     pub restore: RestoreChoice,
     pub restore_path: Option<String>,
-}
-
-/// How the running job is stopped before the new one starts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
-pub enum StopPlan {
-    /// Nothing runs.
-    Nothing { reason: String },
-    /// Stop with a savepoint; the new job restores from it when the restore plan says so.
-    StopWithSavepoint { flink_job_id: String },
-    /// Cancel, keeping the last completed checkpoint (never when the job has none).
-    Cancel { flink_job_id: String },
-}
-
-/// What the new job starts from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "from", rename_all = "kebab-case")]
-pub enum RestorePlan {
-    /// The snapshot the stop takes; if the job had ended by then, `fallback` (with its own reason).
-    WhatTheStopSaves { reason: String, fallback: Option<String>, fallback_reason: String },
-    /// A known path (`None`: empty state).
-    Known { path: Option<String>, reason: String },
-}
-
-/// The plan, as recorded in the operation's parameters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DeployPlan {
-    pub stop: StopPlan,
-    pub restore: RestorePlan,
 }
 
 /// Why a plan cannot be made: the request cannot be carried out with what is known.
@@ -127,16 +98,14 @@ pub fn plan(facts: &DeployFacts, request: &PlanRequest) -> Result<DeployPlan, Un
     Ok(DeployPlan { stop, restore })
 }
 
-impl RestorePlan {
-    /// The path to restore from and why, once the stop has run (`saved`: what it saved, if anything).
-    pub fn resolve(&self, saved: Option<String>) -> (Option<String>, String) {
-        match self {
-            RestorePlan::Known { path, reason } => (path.clone(), reason.clone()),
-            RestorePlan::WhatTheStopSaves { reason, fallback, fallback_reason } => match saved {
-                Some(p) => (Some(p), reason.clone()),
-                None => (fallback.clone(), fallback_reason.clone()),
-            },
-        }
+/// The path to restore from and why, once the stop has run (`saved`: what it saved, if anything).
+pub fn resolve(restore: &RestorePlan, saved: Option<String>) -> (Option<String>, String) {
+    match restore {
+        RestorePlan::Known { path, reason } => (path.clone(), reason.clone()),
+        RestorePlan::WhatTheStopSaves { reason, fallback, fallback_reason } => match saved {
+            Some(p) => (Some(p), reason.clone()),
+            None => (fallback.clone(), fallback_reason.clone()),
+        },
     }
 }
 
@@ -227,9 +196,9 @@ mod tests {
     #[test]
     fn resolve_after_the_stop() {
         let p = from_stop("stop", Some("/fallback"), "fallback");
-        assert_eq!(p.resolve(Some("/taken".into())), (Some("/taken".into()), "stop".into()));
-        assert_eq!(p.resolve(None), (Some("/fallback".into()), "fallback".into()), "the job had ended already");
+        assert_eq!(resolve(&p, Some("/taken".into())), (Some("/taken".into()), "stop".into()));
+        assert_eq!(resolve(&p, None), (Some("/fallback".into()), "fallback".into()), "the job had ended already");
         let k = known(None, "empty");
-        assert_eq!(k.resolve(Some("/ignored".into())), (None, "empty".into()));
+        assert_eq!(resolve(&k, Some("/ignored".into())), (None, "empty".into()));
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use weir_model::{FlinkJobState, ObservedState, OperationKind, SnapshotKind, SnapshotOrigin, Step};
 
-use super::intents::SavepointIntent;
+use weir_model::operation_log::SavepointIntent;
 use super::OpCtx;
 use crate::backends::{BackendError, ClusterBackend, JobSummary, SavepointStatus};
 use crate::deployments::{parse_map, Placed};

@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use weir_model::{DesiredState, OperationKind, SnapshotKind, SnapshotOrigin, Step};
 
-use super::intents::CancelIntent;
+use weir_model::operation_log::{CancelIntent, StopParams};
 use super::savepoint::require_active;
 use super::OpCtx;
 use crate::deployments::Placed;
 use crate::store::operations::Desired;
 use crate::{Caller, Engine, EngineError, Role};
 
-/// What a caller gives to stop a deployment (and the stop operation's parameters).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+/// What a caller gives to stop a deployment.
+#[derive(Clone, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StopRequest {
     /// Take a savepoint while stopping (default). `false` cancels: state since the last checkpoint is lost.
@@ -53,11 +53,12 @@ impl Engine {
             state: if req.savepoint { DesiredState::Suspended } else { DesiredState::Cancelled },
             ..Desired::of(&placed.deployment)
         };
-        self.admit(&placed, OperationKind::Stop, &caller.name(), &req, Some(desired)).await
+        let params = StopParams { savepoint: req.savepoint, drain: req.drain };
+        self.admit(&placed, OperationKind::Stop, &caller.name(), &params, Some(desired)).await
     }
 
     pub(crate) async fn run_stop(&self, ctx: &mut OpCtx, placed: Placed) -> Result<(), EngineError> {
-        let req: StopRequest = ctx.params()?;
+        let req: StopParams = ctx.params()?;
         let job_id = placed
             .deployment
             .flink_job_id
