@@ -1,5 +1,5 @@
-//! The engine's typed errors. The REST API maps each variant to one HTTP status in one place
-//! (`api::error`); the UI shows the message.
+//! The engine's typed errors. Each names its API code (`ErrorCode`, whose HTTP status both front doors answer
+//! with); the UI shows the message. Weir's own failures answer a generic message (`public_message`).
 
 use sea_orm::DbErr;
 use weir_model::ErrorCode;
