@@ -29,7 +29,7 @@ pub fn Clusters() -> impl IntoView {
             </ActionForm>
             {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=e.to_string()/> })}
         </section>
-        <Transition fallback=|| view! { <p class="muted">"Asking the clusters…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Reading what Weir last saw of the clusters…"</p> }>
             {move || {
                 clusters.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),

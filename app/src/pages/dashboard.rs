@@ -22,7 +22,7 @@ pub fn Dashboard() -> impl IntoView {
                 "Refresh"
             </button>
         </header>
-        <Transition fallback=|| view! { <p class="muted">"Asking the clusters…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Reading what Weir last saw of the clusters…"</p> }>
             {move || {
                 data.get()
                     .map(|result| match result {

@@ -195,6 +195,10 @@ fn EnvironmentCard(detail: JobDetail, env: String, deployment: Option<Deployment
                 }}
                 {deployment.as_ref().and_then(|d| d.flink_job_id.clone()).map(|id| format!(" · Flink job {id}"))}
                 {deployment.as_ref().map(|d| format!(" · desired {}", d.desired_state))}
+                // What the reconciler saw, and since when (a page never asks the cluster itself).
+                {deployment.as_ref().and_then(|d| d.observed_at).map(|at| view! {
+                    <span data-test="observed-since">{format!(" · {state} since {}", when(at))}</span>
+                })}
             </p>
             <div class="actions" class:hidden=!can_act>
                 {alive.then(|| view! {
