@@ -7,6 +7,7 @@ mod m20261121_000001_clusters_environments;
 mod m20261121_000002_jobs_deployments;
 mod m20261121_000003_accounts;
 mod m20261122_000004_operation_prior_desired;
+mod m20261122_000005_metric_points;
 mod shapes;
 
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_jobs_deployments::Migration),
             Box::new(m20261121_000003_accounts::Migration),
             Box::new(m20261122_000004_operation_prior_desired::Migration),
+            Box::new(m20261122_000005_metric_points::Migration),
         ]
     }
 }

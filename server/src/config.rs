@@ -104,6 +104,14 @@ pub struct EngineConfig {
     pub java: PathBuf,
     /// Largest JAR upload, in MiB.
     pub max_artifact_mb: usize,
+    /// How often each running deployment's metrics are sampled, in seconds.
+    pub metrics_interval_s: u64,
+    /// How long raw metric samples are kept, in hours.
+    pub metrics_raw_retention_h: u64,
+    /// How long one-minute metric averages are kept, in days.
+    pub metrics_minute_retention_d: u64,
+    /// How long one-hour metric averages are kept, in days.
+    pub metrics_hour_retention_d: u64,
 }
 
 impl Default for ServerConfig {
@@ -135,6 +143,10 @@ impl Default for EngineConfig {
             flink_home: PathBuf::new(),
             java: PathBuf::from("java"),
             max_artifact_mb: 256,
+            metrics_interval_s: 15,
+            metrics_raw_retention_h: 24,
+            metrics_minute_retention_d: 7,
+            metrics_hour_retention_d: 90,
         }
     }
 }
@@ -297,12 +309,22 @@ impl Config {
             tick: std::time::Duration::from_millis(e.tick_ms.max(50)),
             submit_concurrency: e.submit_concurrency.max(1),
             max_artifact_bytes: e.max_artifact_mb.saturating_mul(1024 * 1024),
+            metrics_interval: std::time::Duration::from_secs(e.metrics_interval_s.max(1)),
+            metrics_retention: weir_engine::metrics::rules::Retention {
+                raw_ms: hours_ms(e.metrics_raw_retention_h.max(1)),
+                minute_ms: hours_ms(e.metrics_minute_retention_d.max(1) * 24),
+                hour_ms: hours_ms(e.metrics_hour_retention_d.max(1) * 24),
+            },
         }
     }
 
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print the configuration: {e}"))
     }
+}
+
+fn hours_ms(hours: u64) -> i64 {
+    i64::try_from(hours).unwrap_or(i64::MAX / 3_600_000).saturating_mul(3_600_000)
 }
 
 fn parse_env<T: std::str::FromStr>(var: &'static str, value: String) -> Result<T, ConfigError>

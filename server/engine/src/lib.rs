@@ -1,5 +1,5 @@
-//! The engine: Weir's domain operations. It knows nothing of HTTP; the REST API ([`crate::api`]) and the UI's
-//! server functions ([`crate::web`]) both call these methods.
+//! The engine: Weir's domain operations. It knows nothing of HTTP or of the UI; the REST API (the `weir`
+//! crate) and the UI's server functions (`weir-app`) both call these methods, as a [`Caller`].
 //!
 //! - [`access`]: callers, roles and their checks; users, login, API tokens, members, the audit log.
 //! - [`clusters`]: register, list and look at clusters.
@@ -9,7 +9,10 @@
 //! - [`dashboard`]: the dashboard's read view (cluster resources, counts per environment, attention list).
 //! - [`operations`]: deploy, rollback, restart, stop, savepoint — admitted one at a time per deployment,
 //!   run as recorded steps (a write-ahead log), resumed after a restart.
-//! - [`reconciler`]: observes every cluster once per tick and converges deployments.
+//! - [`reconciler`]: observes every cluster once per tick (publishing each look on a bus), decides, acts.
+//! - [`metrics`]: the metrics history (sampled from the looks, rolled up, kept by retention).
+//! - [`attention`]: what needs a person (a pure rule over observations).
+//! - [`backends`]: one `ClusterBackend` per kind of cluster; [`store`]: the database.
 //! - [`events`]: the bus behind the server-sent event stream.
 //! - [`sql`]: SQL validation with the real Flink planner.
 //! - [`health`]: Weir's own health, with each cluster's reachability.
@@ -29,6 +32,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod metrics;
 mod names;
 pub mod operations;
 pub mod reconciler;
@@ -70,6 +74,10 @@ pub struct EngineSettings {
     pub submit_concurrency: usize,
     /// Largest JAR upload, in bytes.
     pub max_artifact_bytes: usize,
+    /// How often each running deployment's metrics are sampled.
+    pub metrics_interval: Duration,
+    /// How long the metrics history keeps each resolution.
+    pub metrics_retention: metrics::rules::Retention,
 }
 
 impl Default for EngineSettings {
@@ -85,6 +93,8 @@ impl Default for EngineSettings {
             tick: Duration::from_secs(1),
             submit_concurrency: 4,
             max_artifact_bytes: 256 * 1024 * 1024,
+            metrics_interval: Duration::from_secs(15),
+            metrics_retention: Default::default(),
         }
     }
 }
@@ -155,6 +165,7 @@ impl Engine {
     /// Starts the background work: resumes unfinished operations, then runs the reconciler.
     pub async fn start_background(&self) -> Result<(), EngineError> {
         self.resume_operations().await?;
+        self.spawn_metrics();
         self.spawn_reconciler();
         self.warm_up_validator();
         Ok(())

@@ -2,9 +2,11 @@
 //! and the serde types the engine, the REST API and the browser exchange. Only this crate's types are
 //! serialized onto the wire. It compiles for the browser (wasm32) too: no I/O, no server dependencies.
 
-pub mod error;
-pub mod operation_log;
+#[macro_use]
 pub mod vocabulary;
+pub mod error;
+pub mod metrics;
+pub mod operation_log;
 
 pub use error::ErrorCode;
 pub use vocabulary::{

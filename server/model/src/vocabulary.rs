@@ -5,7 +5,6 @@
 //! writes the same words the API shows.
 
 use std::fmt;
-use std::str::FromStr;
 
 /// A word that is not in an enum's vocabulary.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,20 +47,28 @@ macro_rules! vocabulary {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownWord;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::vocabulary::UnknownWord;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($word => Ok($name::$variant),)+
-                    other => Err(UnknownWord { what: $what, word: other.to_owned(), expected: Self::WORDS }),
+                    other => Err($crate::vocabulary::UnknownWord { what: $what, word: other.to_owned(), expected: Self::WORDS }),
                 }
+            }
+        }
+
+        /// A vocabulary word can be part of a composite primary key, never an auto-increment one.
+        #[cfg(feature = "db")]
+        impl sea_orm::TryFromU64 for $name {
+            fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+                Err(sea_orm::DbErr::ConvertFromU64(stringify!($name)))
             }
         }
 

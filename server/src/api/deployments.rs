@@ -44,6 +44,25 @@ pub async fn get(
     Ok(ApiJson(engine.get_deployment(&caller, &ns, &job, &env).await?))
 }
 
+/// `?names=a,b&from=&to=`: which measures (default every one) over which range (unix ms; default the last hour).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsQuery {
+    pub names: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+pub async fn metrics(
+    State(engine): State<Engine>,
+    Authenticated(caller): Authenticated,
+    Path((ns, job, env)): Path<(String, String, String)>,
+    query: Result<axum::extract::Query<MetricsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<ApiJson<weir_model::metrics::Metrics>, ApiError> {
+    let axum::extract::Query(q) = query.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", r.body_text()))?;
+    Ok(ApiJson(engine.deployment_metrics(&caller, &ns, &job, &env, q.names.as_deref(), q.from, q.to).await?))
+}
+
 pub async fn deploy(
     State(engine): State<Engine>,
     Authenticated(caller): Authenticated,

@@ -65,6 +65,7 @@ pub fn router(engine: Engine) -> Router {
         .route(&format!("{dep}/restart"), post(deployments::restart))
         .route(&format!("{dep}/stop"), post(deployments::stop))
         .route(&format!("{dep}/savepoint"), post(deployments::savepoint))
+        .route(&format!("{dep}/metrics"), get(deployments::metrics))
         .route(&format!("{job}/operations"), get(deployments::operations))
         .route(&format!("{job}/snapshots"), get(deployments::snapshots))
         .route("/operations/{id}", get(deployments::operation))

@@ -48,6 +48,7 @@ pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/restart", "Restart the deployed version, keeping state", None, 202),
     ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/stop", "Stop with a savepoint (or cancel)", Some("StopRequest"), 202),
     ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/savepoint", "Take a savepoint while running", None, 202),
+    ("get", "/namespaces/{ns}/jobs/{job}/deployments/{env}/metrics", "Metrics history: ?names=a,b&from=&to= (unix ms), at the resolution the range calls for", None, 200),
     ("get", "/namespaces/{ns}/jobs/{job}/operations", "The job's operations, newest first", None, 200),
     ("get", "/namespaces/{ns}/jobs/{job}/snapshots", "The job's savepoints and retained checkpoints", None, 200),
     ("get", "/operations/{id}", "One operation with its steps", None, 200),

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use weir_model::{ClusterOverview, TaskManagerMetrics};
 
-use super::{BackendError, CheckpointInfo, ClusterBackend, JobSummary, SavepointStatus, Submission};
+use super::{
+    BackendError, CheckpointInfo, ClusterBackend, JobMetrics, JobSummary, SavepointStatus, Submission, VertexMetrics,
+};
 
 pub const KIND: &str = "flink-session";
 
@@ -287,6 +289,73 @@ impl ClusterBackend for FlinkSession {
             .or_else(|| v["root-exception"].as_str());
         Ok(trace.map(root_cause))
     }
+
+    async fn job_metrics(&self, job_id: &str) -> Result<JobMetrics, BackendError> {
+        // The graph (which vertex feeds which), the vertices' names, then each vertex's subtask metrics
+        // aggregated by Flink, the checkpoint statistics and the restart count.
+        let plan: Value = self.get(&format!("/jobs/{job_id}/plan")).await?;
+        let job: Value = self.get(&format!("/jobs/{job_id}")).await?;
+        let nodes = plan["plan"]["nodes"].as_array().cloned().unwrap_or_default();
+        let fed: std::collections::HashSet<String> = nodes
+            .iter()
+            .flat_map(|n| n["inputs"].as_array().cloned().unwrap_or_default())
+            .filter_map(|i| i["id"].as_str().map(str::to_owned))
+            .collect();
+        let mut vertices = Vec::new();
+        for v in job["vertices"].as_array().into_iter().flatten() {
+            let Some(id) = v["id"].as_str() else { continue };
+            let node = nodes.iter().find(|n| n["id"] == id);
+            let source = node.is_none_or(|n| n["inputs"].as_array().is_none_or(Vec::is_empty));
+            let figures: Value = self
+                .get(&format!(
+                    "/jobs/{job_id}/vertices/{id}/subtasks/metrics?get=busyTimeMsPerSecond,backPressuredTimeMsPerSecond,\
+                     numRecordsInPerSecond,numRecordsOutPerSecond,pendingRecords&agg=max,sum"
+                ))
+                .await?;
+            let agg = |metric: &str, how: &str| {
+                figures.as_array().into_iter().flatten().find(|m| m["id"] == metric).and_then(|m| number(&m[how]))
+            };
+            vertices.push(VertexMetrics {
+                id: id.to_owned(),
+                name: v["name"].as_str().unwrap_or(id).to_owned(),
+                source,
+                sink: !fed.contains(id),
+                parallelism: v["parallelism"].as_u64().unwrap_or(0) as u32,
+                busy_ratio: agg("busyTimeMsPerSecond", "max").map(|ms| ms / 1000.0),
+                backpressure_ratio: agg("backPressuredTimeMsPerSecond", "max").map(|ms| ms / 1000.0),
+                records_in_per_s: agg("numRecordsInPerSecond", "sum"),
+                records_out_per_s: agg("numRecordsOutPerSecond", "sum"),
+                pending_records: agg("pendingRecords", "sum"),
+            });
+        }
+        let checkpoints: Value = self.get(&format!("/jobs/{job_id}/checkpoints")).await?;
+        let latest = &checkpoints["latest"]["completed"];
+        let job_figures: Value = self.get(&format!("/jobs/{job_id}/metrics?get=numRestarts")).await?;
+        let restarts = job_figures
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["id"] == "numRestarts")
+            .and_then(|m| number(&m["value"]));
+        Ok(JobMetrics {
+            vertices,
+            restarts,
+            checkpoints_failed: number(&checkpoints["counts"]["failed"]),
+            last_checkpoint_duration_ms: number(&latest["end_to_end_duration"]),
+            last_checkpoint_size_bytes: number(&latest["checkpointed_size"]).or_else(|| number(&latest["state_size"])),
+            last_checkpoint_at_ms: latest["latest_ack_timestamp"].as_i64(),
+        })
+    }
+}
+
+/// A metric value as Flink writes it: a number, or a number in a string; "NaN" (not measured) is none.
+fn number(v: &Value) -> Option<f64> {
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.parse::<f64>().ok(),
+        _ => None,
+    };
+    n.filter(|x| x.is_finite())
 }
 
 /// Flink's answer to a second submission of the same job id (DuplicateJobSubmissionException, or

@@ -84,6 +84,41 @@ pub struct CheckpointInfo {
     pub restored_is_savepoint: bool,
 }
 
+/// One vertex's figures, read from its subtasks' metrics: ratios and rates are the maximum over its
+/// subtasks, counts the sum. `None`: the cluster did not report it (yet, or ever: `pending_records` only for
+/// sources whose connector reports it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VertexMetrics {
+    pub id: String,
+    pub name: String,
+    /// No other vertex feeds it.
+    pub source: bool,
+    /// It feeds no other vertex.
+    pub sink: bool,
+    pub parallelism: u32,
+    /// Busy time per second / 1000 (max over subtasks).
+    pub busy_ratio: Option<f64>,
+    /// Back-pressured time per second / 1000 (max over subtasks).
+    pub backpressure_ratio: Option<f64>,
+    /// Records in and out per second (sum over subtasks).
+    pub records_in_per_s: Option<f64>,
+    pub records_out_per_s: Option<f64>,
+    /// Records waiting in the source's external system (sum over subtasks).
+    pub pending_records: Option<f64>,
+}
+
+/// A running job's figures, read at once: every vertex, restarts and checkpoints.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobMetrics {
+    pub vertices: Vec<VertexMetrics>,
+    pub restarts: Option<f64>,
+    pub checkpoints_failed: Option<f64>,
+    pub last_checkpoint_duration_ms: Option<f64>,
+    pub last_checkpoint_size_bytes: Option<f64>,
+    /// When the last completed checkpoint was acknowledged (unix ms).
+    pub last_checkpoint_at_ms: Option<i64>,
+}
+
 /// What Weir asks of any cluster: one implementation per kind of cluster.
 #[async_trait]
 pub trait ClusterBackend: Send + Sync {
@@ -117,6 +152,8 @@ pub trait ClusterBackend: Send + Sync {
     async fn checkpoints(&self, job_id: &str) -> Result<CheckpointInfo, BackendError>;
     /// Why the job failed: the root exception, in one line, if the cluster recorded one.
     async fn failure_cause(&self, job_id: &str) -> Result<Option<String>, BackendError>;
+    /// A running job's figures for the metrics history (in as few calls as the cluster allows).
+    async fn job_metrics(&self, job_id: &str) -> Result<JobMetrics, BackendError>;
 }
 
 /// Builds the backend for a registered cluster. `kind` was validated against [`KINDS`] on registration.

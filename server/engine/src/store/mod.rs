@@ -12,6 +12,7 @@ pub mod entities;
 pub mod environments;
 pub mod jobs;
 pub mod members;
+pub mod metrics;
 pub mod namespaces;
 pub mod operations;
 pub mod sessions;

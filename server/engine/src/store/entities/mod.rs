@@ -8,6 +8,7 @@ pub mod cluster_jar;
 pub mod deployment;
 pub mod environment;
 pub mod job;
+pub mod metric_point;
 pub mod namespace;
 pub mod namespace_environment;
 pub mod namespace_member;

@@ -1,0 +1,106 @@
+//! Metrics history: for every running deployment, a sample of its figures at most every
+//! `EngineSettings::metrics_interval`, driven by the reconciler's looks at its cluster (the observation bus —
+//! no timer per job), stored in the database raw and rolled up into one-minute and one-hour averages,
+//! deleted by retention so it never grows without bound.
+//!
+//! - [`rules`]: the pure parts (points of a sample, resolution of a range, roll-up windows).
+//! - here: the sampler and the maintenance pass (roll-ups and retention, once a minute); [`query`]: the
+//!   metrics API's read.
+
+pub mod query;
+pub mod rules;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::broadcast::error::RecvError;
+use weir_model::metrics::Resolution;
+use weir_model::FlinkJobState;
+
+use crate::reconciler::observe::ClusterObservation;
+use crate::{Engine, EngineError};
+use rules::{points_of, rollup_window};
+
+/// How often roll-ups and retention run.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(60);
+
+impl Engine {
+    /// Starts the sampler: it follows the observation bus and samples a cluster's running jobs when the
+    /// interval has passed since its last sample.
+    pub(crate) fn spawn_metrics(&self) {
+        let engine = self.clone();
+        let mut bus = self.subscribe_observations();
+        tokio::spawn(async move {
+            let mut sampled: HashMap<i64, Instant> = HashMap::new();
+            let mut maintained: Option<Instant> = None;
+            loop {
+                let look = match bus.recv().await {
+                    Ok(look) => look,
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                };
+                if maintained.is_none_or(|t| t.elapsed() >= MAINTENANCE_EVERY) {
+                    maintained = Some(Instant::now());
+                    let engine = engine.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = engine.maintain_metrics(chrono::Utc::now().timestamp_millis()).await {
+                            tracing::warn!("metrics maintenance: {e}");
+                        }
+                    });
+                }
+                if sampled.get(&look.cluster_id).is_some_and(|t| t.elapsed() < engine.settings.metrics_interval) {
+                    continue;
+                }
+                sampled.insert(look.cluster_id, Instant::now());
+                let engine = engine.clone();
+                // Each cluster on its own: a slow one delays only its own sample.
+                tokio::spawn(async move {
+                    if let Err(e) = engine.sample_metrics(look).await {
+                        tracing::warn!("metrics sample: {e}");
+                    }
+                });
+            }
+        });
+    }
+
+    /// Samples every running deployment on the cluster of a look, and writes the points.
+    pub async fn sample_metrics(&self, look: Arc<ClusterObservation>) -> Result<usize, EngineError> {
+        let Ok(seen) = &look.seen else { return Ok(0) };
+        let running: Vec<&str> =
+            seen.jobs.iter().filter(|j| j.state == FlinkJobState::Running).map(|j| j.id.as_str()).collect();
+        if running.is_empty() {
+            return Ok(0);
+        }
+        let cluster = self.cluster_by_id(look.cluster_id).await?;
+        let backend = self.backend(&cluster)?;
+        let ts = look.at.timestamp_millis();
+        let mut points = Vec::new();
+        for d in self.store.watched_deployments_on(look.cluster_id).await? {
+            let Some(job_id) = d.flink_job_id.as_deref().filter(|j| running.contains(j)) else { continue };
+            match backend.job_metrics(job_id).await {
+                Ok(m) => points.extend(points_of(d.id, ts, &m, &seen.taskmanagers)),
+                Err(e) => tracing::debug!(deployment = d.id, "no metrics this time: {e}"),
+            }
+        }
+        let written = points.len();
+        self.store.insert_points(points).await?;
+        Ok(written)
+    }
+
+    /// Rolls raw points up into one-minute buckets and those into one-hour buckets (whole buckets only),
+    /// then deletes what each resolution no longer keeps. `now_ms` is the time it runs at.
+    pub async fn maintain_metrics(&self, now_ms: i64) -> Result<(), EngineError> {
+        let retention = &self.settings.metrics_retention;
+        for (finer, coarser) in [(Resolution::Raw, Resolution::Minute), (Resolution::Minute, Resolution::Hour)] {
+            let newest = self.store.newest_point(coarser).await?;
+            if let Some((since, until)) = rollup_window(coarser, newest, now_ms, retention.of(finer)) {
+                self.store.roll_up(finer, coarser, since, until).await?;
+            }
+        }
+        for resolution in [Resolution::Raw, Resolution::Minute, Resolution::Hour] {
+            self.store.delete_points_before(resolution, now_ms - retention.of(resolution)).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! Metrics history on the wire: the names of the sampled measures, their units, the resolutions they are kept
+//! at, and the answer of the metrics API.
+
+use serde::{Deserialize, Serialize};
+
+vocabulary! {
+    /// A sampled measure of a deployment (job-level, or per vertex where the series names one).
+    MetricName, "metric" {
+        RecordsInPerSec = "records_in_per_s",
+        RecordsOutPerSec = "records_out_per_s",
+        BusyRatio = "busy_ratio",
+        BackpressureRatio = "backpressure_ratio",
+        LagRecords = "lag_records",
+        CheckpointDurationMs = "checkpoint_duration_ms",
+        CheckpointSizeBytes = "checkpoint_size_bytes",
+        CheckpointAgeS = "checkpoint_age_s",
+        CheckpointsFailed = "checkpoints_failed",
+        Restarts = "restarts",
+        TmCpuLoad = "tm_cpu_load",
+        TmHeapUsedBytes = "tm_heap_used_bytes",
+        TmHeapMaxBytes = "tm_heap_max_bytes",
+    }
+}
+
+impl MetricName {
+    /// The unit its values are in.
+    pub fn unit(self) -> &'static str {
+        match self {
+            MetricName::RecordsInPerSec | MetricName::RecordsOutPerSec => "records/s",
+            MetricName::BusyRatio | MetricName::BackpressureRatio | MetricName::TmCpuLoad => "ratio",
+            MetricName::LagRecords => "records",
+            MetricName::CheckpointDurationMs => "ms",
+            MetricName::CheckpointSizeBytes | MetricName::TmHeapUsedBytes | MetricName::TmHeapMaxBytes => "bytes",
+            MetricName::CheckpointAgeS => "s",
+            MetricName::CheckpointsFailed | MetricName::Restarts => "count",
+        }
+    }
+}
+
+vocabulary! {
+    /// How finely a series is kept: every sample (raw), one-minute averages, one-hour averages.
+    Resolution, "resolution" {
+        Raw = "raw",
+        Minute = "1m",
+        Hour = "1h",
+    }
+}
+
+impl Resolution {
+    /// The width of one point, in milliseconds (raw points are as frequent as the samples).
+    pub fn bucket_ms(self) -> i64 {
+        match self {
+            Resolution::Raw => 1,
+            Resolution::Minute => 60_000,
+            Resolution::Hour => 3_600_000,
+        }
+    }
+}
+
+/// One series of the metrics API: a measure (of one vertex, when `vertex` is set) over time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricSeries {
+    pub name: MetricName,
+    pub unit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vertex: Option<String>,
+    /// `[unix_ms, value]`, oldest first.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// The answer of `GET .../deployments/{env}/metrics`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// The resolution chosen for the range.
+    pub resolution: Resolution,
+    pub from: i64,
+    pub to: i64,
+    pub series: Vec<MetricSeries>,
+}
