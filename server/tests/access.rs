@@ -135,6 +135,7 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         rest(g.clone(), &format!("{job}/versions/1/diff/2"), None, Viewer, &[200]),
         rest(g.clone(), &format!("{job}/deployments"), None, Viewer, &[200]),
         rest(g.clone(), dep, None, Viewer, &[200]),
+        rest(g.clone(), &format!("{dep}/metrics?names=restarts"), None, Viewer, &[200]),
         rest(p.clone(), &format!("{dep}/deploy"), Some(json!({})), Editor, acted),
         rest(p.clone(), &format!("{dep}/deploy"), Some(json!({"config_overrides": {"pipeline.name": "hotfix"}})), Owner, acted),
         rest(p.clone(), &format!("{dep}/rollback"), Some(json!({"version": 1})), Editor, acted),
