@@ -128,3 +128,39 @@ async fn accounts_tokens_audit_and_sessions_on_every_database() {
         db.cleanup().await;
     }
 }
+
+/// The metrics history's SQL on both databases: raw points written once, rolled up into whole minutes,
+/// read by range, deleted by retention.
+#[tokio::test]
+async fn metric_points_roll_up_and_expire_on_every_database() {
+    use weir_engine::store::metrics::Point;
+    use weir_model::metrics::{MetricName, Resolution};
+    for db in common::databases().await {
+        let label = db.label;
+        let store = db.store().await;
+        let cluster = inserted(store.insert_cluster("m", "flink-session", "http://m:8081").await);
+        let env = inserted(store.insert_environment("menv", cluster.id, "{}").await);
+        let ns = store.find_namespace("default").await.expect("query").expect("default namespace");
+        let job = inserted(store.insert_job(ns.id, "mjob", weir_model::JobKind::Sql, "").await);
+        let d = store.deployment_for(job.id, env.id).await.expect("deployment");
+        let point = |ts: i64, value: f64| Point { deployment_id: d.id, name: MetricName::BusyRatio, vertex: String::new(), ts, value };
+        // Minute 0: 0.2 and 0.4; minute 1: 0.6. Written twice: kept once.
+        let points = vec![point(1_000, 0.2), point(30_000, 0.4), point(61_000, 0.6)];
+        store.insert_points(points.clone()).await.expect("insert");
+        store.insert_points(points).await.expect("insert again");
+        let raw = store.points(d.id, &[MetricName::BusyRatio], Resolution::Raw, 0, 120_000).await.expect("read");
+        assert_eq!(raw.iter().map(|p| p.value).collect::<Vec<_>>(), vec![0.2, 0.4, 0.6], "[{label}]");
+        // Only whole minutes before `until` are rolled up, and a bucket rolled up once is kept.
+        store.roll_up(Resolution::Raw, Resolution::Minute, 0, 60_000).await.expect("roll up");
+        store.roll_up(Resolution::Raw, Resolution::Minute, 0, 60_000).await.expect("roll up again");
+        let minutes = store.points(d.id, &[MetricName::BusyRatio], Resolution::Minute, 0, 120_000).await.expect("read");
+        assert_eq!(minutes.len(), 1, "[{label}] {minutes:?}");
+        assert_eq!(minutes[0].ts, 0);
+        assert!((minutes[0].value - 0.3).abs() < 1e-9, "[{label}] the average: {}", minutes[0].value);
+        assert_eq!(store.newest_point(Resolution::Minute).await.expect("newest"), Some(0));
+        assert_eq!(store.delete_points_before(Resolution::Raw, 60_000).await.expect("retention"), 2, "[{label}]");
+        let left = store.points(d.id, &[MetricName::BusyRatio], Resolution::Raw, 0, 120_000).await.expect("read");
+        assert_eq!(left.len(), 1, "[{label}]");
+        db.cleanup().await;
+    }
+}
