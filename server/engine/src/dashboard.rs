@@ -8,7 +8,7 @@ use sea_orm::EntityTrait;
 use weir_model::{Attention, ClusterPanel, Concern, Dashboard, EnvironmentPanel, ObservedState};
 
 use crate::attention::{self, LatestOperation};
-use crate::store::entities::{deployment, job, namespace};
+use crate::store::entities::{cluster, deployment, environment, job, namespace};
 use crate::{Caller, Engine, EngineError};
 
 impl Engine {
@@ -37,7 +37,7 @@ impl Engine {
                 ClusterPanel { status: self.status_of(model, look.as_ref(), &envs), taskmanagers, jobs_by_state }
             })
             .collect();
-        let (environments, attention) = self.deployment_summary(visible.as_deref()).await?;
+        let (environments, attention) = self.deployment_summary(visible.as_deref(), &envs).await?;
         Ok(Dashboard { clusters, environments, attention })
     }
 
@@ -46,9 +46,9 @@ impl Engine {
     async fn deployment_summary(
         &self,
         visible: Option<&[i64]>,
+        envs: &[(environment::Model, cluster::Model)],
     ) -> Result<(Vec<EnvironmentPanel>, Vec<Attention>), EngineError> {
         let db = self.store.db();
-        let envs = self.store.list_environments().await?;
         let jobs: HashMap<i64, job::Model> = job::Entity::find().all(db).await?.into_iter().map(|j| (j.id, j)).collect();
         let namespaces: HashMap<i64, String> =
             namespace::Entity::find().all(db).await?.into_iter().map(|n| (n.id, n.name)).collect();
@@ -61,7 +61,7 @@ impl Engine {
             })
             .collect();
         let mut panels = Vec::new();
-        for (env, cluster) in &envs {
+        for (env, cluster) in envs {
             let mut p = EnvironmentPanel {
                 name: env.name.clone(),
                 cluster: cluster.name.clone(),

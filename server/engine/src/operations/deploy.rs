@@ -16,13 +16,13 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use weir_model::operation_log::{DeployParams, JarIntent, RestoreRecord, StopPlan, SubmitIntent, WaitIntent};
+use weir_model::operation_log::{DeployParams, DeployPlan, JarIntent, RestoreRecord, StopPlan, SubmitIntent, WaitIntent};
 use weir_model::{
     DesiredState, ExecutionMode, FlinkJobState, JobKind, OperationKind, RestoreChoice, SnapshotKind,
     SnapshotOrigin, Step,
 };
 
-use super::plan::{plan, resolve, DeployFacts, PlanRequest};
+use super::plan::{plan, resolve, DeployFacts, PlanRequest, Unplannable};
 use super::OpCtx;
 use crate::backends::{BackendError, Submission};
 use crate::deployments::{parse_map, Placed};
@@ -178,9 +178,8 @@ impl Engine {
                 "SQL jobs need the SQL runner jar (runner/build/weir-sql-runner.jar): run scripts/setup".into(),
             ));
         }
-        let facts = self.deploy_facts(&placed, version.id).await?;
         let request = PlanRequest { version: number, restore, restore_path: restore_path.clone() };
-        let plan = plan(&facts, &request).map_err(|why| {
+        let plan = self.plan_deploy(&placed, version.id, &request).await?.map_err(|why| {
             EngineError::Conflict(format!("{} (job '{}' in '{}')", why.0, placed.job.name, placed.environment.name))
         })?;
         let params = DeployParams {
@@ -198,6 +197,18 @@ impl Engine {
             config_overrides: Value::Object(overrides).to_string(),
         };
         self.admit(&placed, kind, by, &params, Some(desired)).await
+    }
+
+    /// Plans a deploy of `version_id` from what is known of the deployment (no cluster call). The outer error
+    /// is Weir's own failure to read the facts; the inner one says why the request cannot be planned.
+    async fn plan_deploy(
+        &self,
+        placed: &Placed,
+        version_id: i64,
+        request: &PlanRequest,
+    ) -> Result<Result<DeployPlan, Unplannable>, EngineError> {
+        let facts = self.deploy_facts(placed, version_id).await?;
+        Ok(plan(&facts, request))
     }
 
     /// What the plan is made from: the deployment as the reconciler last saw it, and its recorded snapshots.
@@ -232,10 +243,9 @@ impl Engine {
         let deploy_plan = match params.plan.clone() {
             Some(p) => p,
             None => {
-                let facts = self.deploy_facts(&placed, params.version_id).await?;
                 let request =
                     PlanRequest { version: params.version, restore: params.restore, restore_path: params.restore_path.clone() };
-                plan(&facts, &request).map_err(|why| EngineError::Failed(why.0))?
+                self.plan_deploy(&placed, params.version_id, &request).await?.map_err(|why| EngineError::Failed(why.0))?
             }
         };
         let version = self
