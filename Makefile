@@ -25,11 +25,13 @@ setup-test:
 ## the server binary and the hydrate WASM bundle (debug)
 build:
 	scripts/build-editor
+	scripts/build-charts
 	cargo leptos build
 
 ## optimised build (wasm-opt from npm binaryen); serve it with target/release/weir
 release: setup
 	scripts/build-editor
+	scripts/build-charts
 	cargo leptos build --release
 
 clean-flink:

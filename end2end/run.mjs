@@ -157,7 +157,9 @@ try {
   await waitForWeir();
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumFlags });
   const ctx = context(browser);
-  const files = readdirSync(path.join(here, 'tests')).filter((f) => f.endsWith('.mjs')).sort();
+  // `node end2end/run.mjs metrics` runs only the test files whose name contains `metrics`.
+  const only = process.argv[2];
+  const files = readdirSync(path.join(here, 'tests')).filter((f) => f.endsWith('.mjs') && (!only || f.includes(only))).sort();
   for (const file of files) {
     const mod = await import(pathToFileURL(path.join(here, 'tests', file)).href);
     for (const [name, fn] of Object.entries(mod.tests)) {

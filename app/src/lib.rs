@@ -29,6 +29,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 // The SQL editor (CodeMirror, bundled by scripts/build-editor); it enhances textareas after hydration.
                 <script type="module" src="/editor.js"></script>
+                // The charts (uPlot, bundled by scripts/build-charts); they replace the server-rendered SVG pictures after hydration.
+                <script type="module" src="/charts.js"></script>
+                <link rel="stylesheet" href="/charts.css"/>
                 <MetaTags/>
             </head>
             <body>
@@ -57,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=pages::login::Login ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=pages::account::Account ssr=SsrMode::Async/>
                     <Route path=StaticSegment("users") view=pages::users::Users ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("alerts") view=pages::alerts::Alerts ssr=SsrMode::Async/>
                     <Route path=StaticSegment("audit") view=pages::audit::Audit ssr=SsrMode::Async/>
                     <Route path=StaticSegment("namespaces") view=pages::namespaces::Namespaces ssr=SsrMode::Async/>
                     <Route

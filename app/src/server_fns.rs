@@ -11,6 +11,9 @@ use weir_model::{
     ApiToken, AuditEntry, Cluster, ClusterStatus, CreatedToken, Dashboard, Environment, Job, JobDetail, JobRow, Me,
     Member, Namespace, SqlCheck, User, Version, VersionDiff,
 };
+use weir_model::alerts::{Alert, AlertChannel, AlertNotification, AlertRule, ChannelTest, Silence};
+#[cfg(feature = "ssr")]
+use weir_model::alerts::SilenceMatchers;
 
 #[cfg(feature = "ssr")]
 use door::{door, fail};
@@ -78,12 +81,23 @@ pub async fn register_cluster(name: String, kind: String, rest_url: String) -> R
     engine.register_cluster(&caller, new).await.map_err(fail)
 }
 
-/// Creates an environment; `flink_config` holds one `key = value` per line.
+/// Creates an environment; `flink_config` holds one `key = value` per line; `prometheus_url` (optional) names
+/// the Prometheus its metrics history is read from.
 #[server(endpoint = "create_environment")]
-pub async fn create_environment(name: String, cluster: String, flink_config: String) -> Result<Environment, ServerFnError> {
+pub async fn create_environment(
+    name: String,
+    cluster: String,
+    flink_config: String,
+    #[server(default)] prometheus_url: Option<String>,
+) -> Result<Environment, ServerFnError> {
     let config = weir_model::parse_config_lines(&flink_config).map_err(ServerFnError::new)?;
     let (engine, caller) = door()?;
-    let new = weir_engine::environments::NewEnvironment { name: name.trim().into(), cluster, flink_config: config };
+    let new = weir_engine::environments::NewEnvironment {
+        name: name.trim().into(),
+        cluster,
+        flink_config: config,
+        prometheus_url,
+    };
     engine.create_environment(&caller, new).await.map_err(fail)
 }
 
@@ -99,6 +113,27 @@ pub async fn list_job_rows(ns: String) -> Result<Vec<JobRow>, ServerFnError> {
 pub async fn get_job_detail(ns: String, job: String) -> Result<JobDetail, ServerFnError> {
     let (engine, caller) = door()?;
     engine.job_detail(&caller, &ns, &job).await.map_err(fail)
+}
+
+/// A deployment's metrics history over the last `range` (`15m`, `1h`, `6h`, `24h`, `7d`), every measure.
+#[server(endpoint = "deployment_metrics")]
+pub async fn get_deployment_metrics(
+    ns: String,
+    job: String,
+    env: String,
+    range: String,
+) -> Result<weir_model::metrics::Metrics, ServerFnError> {
+    let (engine, caller) = door()?;
+    let to = chrono::Utc::now().timestamp_millis();
+    let from = to - crate::components::charts::ChartRange::parse(Some(&range)).ms();
+    engine.deployment_metrics(&caller, &ns, &job, &env, None, Some(from), Some(to)).await.map_err(fail)
+}
+
+/// The dashboard's trends over the last hour: deployments' throughput and lag, clusters' slots, CPU and heap.
+#[server(endpoint = "trends")]
+pub async fn get_trends() -> Result<weir_model::metrics::Trends, ServerFnError> {
+    let (engine, caller) = door()?;
+    engine.trends(&caller, 3_600_000).await.map_err(fail)
 }
 
 /// Compares two versions of a job.
@@ -299,13 +334,19 @@ pub async fn list_tokens() -> Result<Vec<ApiToken>, ServerFnError> {
     engine.list_tokens(&caller, me.as_deref()).await.map_err(fail)
 }
 
-/// Creates an API token; the answer holds the secret, shown once. Empty `namespace`: the user's own rights.
+/// Creates an API token; the answer holds the secret, shown once. Empty `namespace`: the user's own rights;
+/// `scope` `metrics`: a Prometheus scraper's token (only `GET /metrics`).
 #[server(endpoint = "create_token")]
-pub async fn create_token(name: String, namespace: String, role: String) -> Result<CreatedToken, ServerFnError> {
+pub async fn create_token(
+    name: String,
+    namespace: String,
+    role: String,
+    #[server(default)] scope: Option<String>,
+) -> Result<CreatedToken, ServerFnError> {
     let namespace = Some(namespace.trim().to_owned()).filter(|n| !n.is_empty());
     let role = namespace.as_ref().map(|_| role.trim().to_owned()).filter(|r| !r.is_empty());
     let (engine, caller) = door()?;
-    let new = weir_engine::access::tokens::NewToken { name: name.trim().into(), user: None, namespace, role };
+    let new = weir_engine::access::tokens::NewToken { name: name.trim().into(), user: None, namespace, role, scope };
     engine.create_token(&caller, new).await.map_err(fail)
 }
 
@@ -360,4 +401,187 @@ pub async fn change_user(name: String, password: String, admin: String) -> Resul
 pub async fn delete_user(name: String) -> Result<(), ServerFnError> {
     let (engine, caller) = door()?;
     engine.delete_user(&caller, &name).await.map_err(fail)
+}
+
+/// Alerts pending or firing now, and those resolved in the last day, in every namespace the caller reads.
+#[server(endpoint = "alerts")]
+pub async fn list_alerts() -> Result<Vec<Alert>, ServerFnError> {
+    let (engine, caller) = door()?;
+    engine.list_alerts(&caller).await.map_err(fail)
+}
+
+/// A namespace's alerting: its rules, channels (secrets never shown), silences and notification history
+/// (newest first).
+#[server(endpoint = "alert_settings")]
+pub async fn get_alert_settings(ns: String) -> Result<AlertSettings, ServerFnError> {
+    let (engine, caller) = door()?;
+    let rules = engine.list_alert_rules(&caller, &ns).await.map_err(fail)?;
+    let channels = engine.list_alert_channels(&caller, &ns).await.map_err(fail)?;
+    let silences = engine.list_silences(&caller, &ns).await.map_err(fail)?;
+    let history = engine.alert_history(&caller, &ns, None).await.map_err(fail)?;
+    Ok(AlertSettings { rules, channels, silences, history })
+}
+
+/// A namespace's rules, channels, silences and notification history, as the Alerts page shows them.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AlertSettings {
+    pub rules: Vec<AlertRule>,
+    pub channels: Vec<AlertChannel>,
+    pub silences: Vec<Silence>,
+    pub history: Vec<AlertNotification>,
+}
+
+/// An optional form field: `None` when empty.
+#[cfg(feature = "ssr")]
+fn given(v: &str) -> Option<String> {
+    Some(v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A form field that does not read, refused as the engine refuses an invalid request (status 400).
+#[cfg(feature = "ssr")]
+fn invalid(message: String) -> ServerFnError {
+    fail(weir_engine::EngineError::Invalid(message))
+}
+
+/// An optional number from a form field (empty: `None`).
+#[cfg(feature = "ssr")]
+fn number<T: std::str::FromStr>(what: &str, v: &str) -> Result<Option<T>, ServerFnError> {
+    match v.trim() {
+        "" => Ok(None),
+        n => n.parse::<T>().map(Some).map_err(|_| invalid(format!("{what} '{n}' is not a number"))),
+    }
+}
+
+/// Creates a channel (owners) from a form: `url` (webhook, Slack, Alertmanager), `secret` (write-only: the
+/// webhook's signing secret, or the SMTP password), and for email `host`, `port`, `tls`, `username`, `from`
+/// and `to` (addresses separated by commas).
+#[server(endpoint = "create_alert_channel")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_alert_channel(
+    ns: String,
+    name: String,
+    kind: String,
+    #[server(default)] url: String,
+    #[server(default)] secret: String,
+    #[server(default)] host: String,
+    #[server(default)] port: String,
+    #[server(default)] tls: String,
+    #[server(default)] username: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+) -> Result<AlertChannel, ServerFnError> {
+    let mut config = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            config.insert(k.to_owned(), v);
+        }
+    };
+    let text = |v: &str| given(v).map(serde_json::Value::String);
+    if kind.trim() == "email" {
+        put("host", Some(serde_json::Value::String(host.trim().to_owned())));
+        put("port", number::<u16>("port", &port)?.map(serde_json::Value::from));
+        put("tls", text(&tls));
+        put("username", text(&username));
+        put("password", text(&secret));
+        put("from", Some(serde_json::Value::String(from.trim().to_owned())));
+        let to: Vec<serde_json::Value> =
+            to.split([',', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(|a| a.to_owned().into()).collect();
+        put("to", Some(serde_json::Value::Array(to)));
+    } else {
+        put("url", text(&url));
+        put("secret", text(&secret));
+    }
+    let (engine, caller) = door()?;
+    let new = weir_engine::alerts::manage::NewChannel {
+        name: name.trim().into(),
+        kind: kind.trim().into(),
+        config: serde_json::Value::Object(config),
+    };
+    engine.create_alert_channel(&caller, &ns, new).await.map_err(fail)
+}
+
+/// Sends a test message through a channel (owners); the answer says whether it was delivered.
+#[server(endpoint = "test_alert_channel")]
+pub async fn test_alert_channel(ns: String, name: String) -> Result<ChannelTest, ServerFnError> {
+    let (engine, caller) = door()?;
+    engine.test_alert_channel(&caller, &ns, &name).await.map_err(fail)
+}
+
+/// Deletes a channel (owners).
+#[server(endpoint = "delete_alert_channel")]
+pub async fn delete_alert_channel(ns: String, name: String) -> Result<(), ServerFnError> {
+    let (engine, caller) = door()?;
+    engine.delete_alert_channel(&caller, &ns, &name).await.map_err(fail)
+}
+
+/// Creates a rule (owners): a condition `kind` with its figures (`for_s`, `threshold`, `window_s`; empty:
+/// the kind's default), scoped to a `job` and/or `environment` (empty: all), notifying `channels` (names
+/// separated by commas).
+#[server(endpoint = "create_alert_rule")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_alert_rule(
+    ns: String,
+    name: String,
+    kind: String,
+    #[server(default)] for_s: String,
+    #[server(default)] threshold: String,
+    #[server(default)] window_s: String,
+    #[server(default)] job: String,
+    #[server(default)] environment: String,
+    #[server(default)] channels: String,
+) -> Result<AlertRule, ServerFnError> {
+    let condition = weir_engine::alerts::manage::ConditionInput {
+        kind: kind.trim().into(),
+        for_s: number("for (seconds)", &for_s)?,
+        threshold: number("threshold", &threshold)?,
+        window_s: number("window (seconds)", &window_s)?,
+    };
+    let channels = channels.split([',', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let (engine, caller) = door()?;
+    let new = weir_engine::alerts::manage::NewRule {
+        name: name.trim().into(),
+        condition,
+        job: given(&job),
+        environment: given(&environment),
+        channels,
+        enabled: None,
+    };
+    engine.create_alert_rule(&caller, &ns, new).await.map_err(fail)
+}
+
+/// Deletes a rule (owners).
+#[server(endpoint = "delete_alert_rule")]
+pub async fn delete_alert_rule(ns: String, name: String) -> Result<(), ServerFnError> {
+    let (engine, caller) = door()?;
+    engine.delete_alert_rule(&caller, &ns, &name).await.map_err(fail)
+}
+
+/// Silences alerts (owners) for `hours` from now: those matching `job`, `environment` and `rule` (each
+/// empty: any).
+#[server(endpoint = "create_silence")]
+pub async fn create_silence(
+    ns: String,
+    #[server(default)] job: String,
+    #[server(default)] environment: String,
+    #[server(default)] rule: String,
+    hours: String,
+    #[server(default)] comment: String,
+) -> Result<Silence, ServerFnError> {
+    let hours: f64 = number("hours", &hours)?.ok_or_else(|| invalid("give the hours the silence lasts".into()))?;
+    let seconds = hours * 3600.0;
+    if !seconds.is_finite() || seconds.abs() > 1e11 {
+        return Err(invalid(format!("hours '{hours}' is out of range")));
+    }
+    let until = chrono::Utc::now() + chrono::Duration::seconds(seconds as i64);
+    let matchers = SilenceMatchers { job: given(&job), environment: given(&environment), rule: given(&rule) };
+    let (engine, caller) = door()?;
+    let new = weir_engine::alerts::manage::NewSilence { matchers, until, comment: comment.trim().into() };
+    engine.create_silence(&caller, &ns, new).await.map_err(fail)
+}
+
+/// Ends a silence (owners).
+#[server(endpoint = "delete_silence")]
+pub async fn delete_silence(ns: String, id: i64) -> Result<(), ServerFnError> {
+    let (engine, caller) = door()?;
+    engine.delete_silence(&caller, &ns, id).await.map_err(fail)
 }

@@ -181,8 +181,14 @@ export const tests = {
     await t.screenshot(page, 'job-settings');
 
     // The dashboard shows the cluster's slots in use.
-    await page.goto(`${t.base}/`);
-    const slots = await page.locator('[data-cluster="local"] [data-test="slots"]').innerText();
+    // (What the reconciler last saw: a look or two after the job settled, so read it again until then.)
+    let slots = '';
+    for (const deadline = Date.now() + 20_000; ; ) {
+      await page.goto(`${t.base}/`);
+      slots = await page.locator('[data-cluster="local"] [data-test="slots"]').innerText();
+      if (!slots.startsWith('0 used') || Date.now() > deadline) break;
+      await page.waitForTimeout(1000);
+    }
     assert(!slots.startsWith('0 used'), `slots in use: ${slots}`);
     equal(await page.locator('[data-env-row="dev"] [data-test="running"]').innerText(), '1', 'dev has one running deployment');
     assert((await page.locator('[data-cluster="local"] [data-test="taskmanager"]').count()) >= 1, 'TaskManager resources shown');

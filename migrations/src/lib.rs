@@ -8,6 +8,9 @@ mod m20261121_000002_jobs_deployments;
 mod m20261121_000003_accounts;
 mod m20261122_000004_operation_prior_desired;
 mod m20261122_000005_metric_points;
+mod m20261122_000006_alerts;
+mod m20261122_000007_cluster_points;
+mod m20261122_000008_token_scope_prometheus;
 mod shapes;
 
 pub struct Migrator;
@@ -21,6 +24,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_accounts::Migration),
             Box::new(m20261122_000004_operation_prior_desired::Migration),
             Box::new(m20261122_000005_metric_points::Migration),
+            Box::new(m20261122_000006_alerts::Migration),
+            Box::new(m20261122_000007_cluster_points::Migration),
+            Box::new(m20261122_000008_token_scope_prometheus::Migration),
         ]
     }
 }

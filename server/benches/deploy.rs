@@ -181,7 +181,7 @@ async fn main() {
     config.server.data_dir = dir.path().join("weir");
     config.engine.runner_jar = runner.clone();
     config.clusters = vec![weir::config::ClusterDecl { name: "bench".into(), kind: "flink-session".into(), rest_url: flink.clone() }];
-    config.environments = vec![weir::config::EnvironmentDecl { name: "dev".into(), cluster: "bench".into(), flink_config: Default::default() }];
+    config.environments = vec![weir::config::EnvironmentDecl { name: "dev".into(), cluster: "bench".into(), flink_config: Default::default(), prometheus_url: None }];
     config.finish();
     let app = weir::server::build(&config).await.expect("build weir");
     app.engine.start_background().await.expect("start weir");

@@ -112,6 +112,15 @@ pub struct EngineConfig {
     pub metrics_minute_retention_d: u64,
     /// How long one-hour metric averages are kept, in days.
     pub metrics_hour_retention_d: u64,
+    /// How often a deployment's alerts that keep firing are notified again, in seconds (default 4 h).
+    pub alerts_repeat_interval_s: u64,
+    /// The least time between two evaluations of a cluster's alert rules, in milliseconds (they follow the
+    /// reconciler's looks).
+    pub alerts_eval_interval_ms: u64,
+    /// Delivery attempts per notification.
+    pub alerts_delivery_attempts: u32,
+    /// The pause after a failed delivery attempt, in milliseconds (doubled after each one).
+    pub alerts_retry_backoff_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -147,6 +156,10 @@ impl Default for EngineConfig {
             metrics_raw_retention_h: 24,
             metrics_minute_retention_d: 7,
             metrics_hour_retention_d: 90,
+            alerts_repeat_interval_s: 4 * 3600,
+            alerts_eval_interval_ms: 1000,
+            alerts_delivery_attempts: 4,
+            alerts_retry_backoff_ms: 2000,
         }
     }
 }
@@ -315,6 +328,11 @@ impl Config {
                 minute_ms: hours_ms(e.metrics_minute_retention_d.max(1) * 24),
                 hour_ms: hours_ms(e.metrics_hour_retention_d.max(1) * 24),
             },
+            public_url: self.auth_settings().public_url,
+            alerts_repeat_interval: chrono::Duration::seconds(i64::try_from(e.alerts_repeat_interval_s.max(60)).unwrap_or(i64::MAX / 1000)),
+            alerts_eval_interval: std::time::Duration::from_millis(e.alerts_eval_interval_ms),
+            alerts_delivery_attempts: e.alerts_delivery_attempts.clamp(1, 20),
+            alerts_retry_backoff: std::time::Duration::from_millis(e.alerts_retry_backoff_ms),
         }
     }
 

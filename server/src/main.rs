@@ -89,6 +89,9 @@ enum TokenCommand {
         namespace: Option<String>,
         #[arg(long)]
         role: Option<String>,
+        /// `api` (default) or `metrics`: a Prometheus scraper's token that may only read GET /metrics.
+        #[arg(long)]
+        scope: Option<String>,
         /// A label to recognise the token by.
         #[arg(long, default_value = "cli")]
         name: String,
@@ -138,9 +141,9 @@ fn main() -> ExitCode {
                 println!("created {}user '{name}'", if admin { "administrator " } else { "" });
                 Ok(())
             }
-            Command::Token(TokenCommand::Create { user, namespace, role, name }) => {
+            Command::Token(TokenCommand::Create { user, namespace, role, scope, name }) => {
                 let engine = setup_engine(&config).await?;
-                let new = NewToken { name, user: Some(user), namespace, role };
+                let new = NewToken { name, user: Some(user), namespace, role, scope };
                 let created = engine.create_token(&Caller::system(), new).await?;
                 println!("{}", created.token);
                 Ok(())

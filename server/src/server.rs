@@ -51,7 +51,10 @@ pub async fn build(config: &Config) -> Result<Weir, ServeError> {
         .site_addr(config.server.listen)
         .env(if cfg!(debug_assertions) { Env::DEV } else { Env::PROD })
         .build();
-    let router = Router::new().merge(api::router(engine.clone())).merge(web::router(engine.clone(), options));
+    let router = Router::new()
+        .merge(api::router(engine.clone()))
+        .merge(api::prometheus::router(engine.clone()))
+        .merge(web::router(engine.clone(), options));
     let router = auth::layer(router, engine.clone(), config.auth_settings()).layer(TraceLayer::new_for_http());
     Ok(Weir { engine, router })
 }

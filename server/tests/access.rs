@@ -124,6 +124,7 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         rest(g.clone(), "/clusters/local", None, Signed, &[200]),
         rest(g.clone(), "/clusters/local/overview", None, Signed, &[200]),
         rest(g.clone(), "/clusters/local/metrics", None, Signed, &[200]),
+        rest(g.clone(), "/clusters/local/history?names=slots_used", None, Signed, &[200]),
         rest(g.clone(), "/environments", None, Signed, &[200]),
         rest(p.clone(), "/environments", Some(json!({"name": "e-{me}", "cluster": "local"})), Admin, &[201]),
         rest(g.clone(), &format!("{team}/jobs"), None, Viewer, &[200]),
@@ -149,6 +150,23 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         rest(g.clone(), "/artifacts/{artifact}", None, Signed, &[200]),
         rest(p.clone(), "/sql/validate", Some(json!({"sql": sql})), Signed, &[200]),
         rest(g.clone(), "/events", None, Signed, &[200]),
+        rest(g.clone(), &format!("{team}/alert-channels"), None, Viewer, &[200]),
+        rest(p.clone(), &format!("{team}/alert-channels"), Some(json!({"name": "c-{me}", "kind": "webhook", "config": {"url": "http://127.0.0.1:9/hook", "secret": "s"}})), Owner, &[201]),
+        rest(g.clone(), &format!("{team}/alert-channels/spare-channel"), None, Viewer, &[200]),
+        rest(Method::PATCH, &format!("{team}/alert-channels/spare-channel"), Some(json!({"config": {"url": "http://127.0.0.1:9/other"}})), Owner, &[200]),
+        rest(Method::DELETE, &format!("{team}/alert-channels/gone-{{me}}"), None, Owner, &[204]),
+        rest(p.clone(), &format!("{team}/alert-channels/spare-channel/test"), None, Owner, &[200]),
+        rest(g.clone(), &format!("{team}/alert-rules"), None, Viewer, &[200]),
+        rest(p.clone(), &format!("{team}/alert-rules"), Some(json!({"name": "r-{me}", "condition": {"kind": "restarts"}})), Owner, &[201]),
+        rest(g.clone(), &format!("{team}/alert-rules/restarting"), None, Viewer, &[200]),
+        rest(Method::PATCH, &format!("{team}/alert-rules/restarting"), Some(json!({"enabled": true})), Owner, &[200]),
+        rest(Method::DELETE, &format!("{team}/alert-rules/gone-{{me}}"), None, Owner, &[204]),
+        rest(g.clone(), &format!("{team}/silences"), None, Viewer, &[200]),
+        rest(p.clone(), &format!("{team}/silences"), Some(json!({"matchers": {"job": "j"}, "until": chrono::Utc::now() + chrono::Duration::hours(2), "comment": "by {me}"})), Owner, &[201]),
+        // The world's first silence: the first allowed caller ends it.
+        rest(Method::DELETE, &format!("{team}/silences/1"), None, Owner, &[204, 404]),
+        rest(g.clone(), &format!("{team}/alert-history"), None, Viewer, &[200]),
+        rest(g.clone(), "/alerts", None, Signed, &[200]),
     ];
     let sql = sql.as_str();
     rows.extend([
@@ -160,6 +178,8 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         server_fn::<sf::ListJobRows>(&[("ns", "team")], Viewer, &[200]),
         server_fn::<sf::GetJobDetail>(&[("ns", "team"), ("job", "j")], Viewer, &[200]),
         server_fn::<sf::GetVersionDiff>(&[("ns", "team"), ("job", "j"), ("a", "1"), ("b", "2")], Viewer, &[200]),
+        server_fn::<sf::GetDeploymentMetrics>(&[("ns", "team"), ("job", "j"), ("env", "dev"), ("range", "1h")], Viewer, &[200]),
+        server_fn::<sf::GetTrends>(&[], Signed, &[200]),
         server_fn::<sf::CreateJob>(&[("ns", "team"), ("name", "sj-{me}"), ("kind", "sql"), ("description", "")], Editor, &[200, 302]),
         server_fn::<sf::SaveVersion>(&[("ns", "team"), ("job", "j"), ("sql", sql), ("message", "")], Editor, &[200]),
         server_fn::<sf::SaveSettings>(&[("ns", "team"), ("job", "j"), ("parallelism", "1"), ("flink_config", ""), ("message", "")], Owner, &[200]),
@@ -188,6 +208,20 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         server_fn::<sf::CreateNamespace>(&[("name", "sn-{me}"), ("owner", "")], Admin, &[200]),
         server_fn::<sf::ChangeUser>(&[("name", "spare"), ("password", "yet-another-one"), ("admin", "")], Admin, &[200]),
         server_fn::<sf::DeleteUser>(&[("name", "sgone-{me}")], Admin, &[200]),
+        server_fn::<sf::ListAlerts>(&[], Signed, &[200]),
+        server_fn::<sf::GetAlertSettings>(&[("ns", "team")], Viewer, &[200]),
+        server_fn::<sf::CreateAlertChannel>(
+            &[("ns", "team"), ("name", "sch-{me}"), ("kind", "webhook"), ("url", "http://127.0.0.1:9/hook"), ("secret", "s")],
+            Owner,
+            &[200],
+        ),
+        server_fn::<sf::TestAlertChannel>(&[("ns", "team"), ("name", "spare-channel")], Owner, &[200]),
+        server_fn::<sf::DeleteAlertChannel>(&[("ns", "team"), ("name", "sgone-{me}")], Owner, &[200]),
+        server_fn::<sf::CreateAlertRule>(&[("ns", "team"), ("name", "sr-{me}"), ("kind", "restarts"), ("threshold", "3")], Owner, &[200]),
+        server_fn::<sf::DeleteAlertRule>(&[("ns", "team"), ("name", "sgone-{me}")], Owner, &[200]),
+        server_fn::<sf::CreateSilence>(&[("ns", "team"), ("job", "j"), ("hours", "2"), ("comment", "by {me}")], Owner, &[200]),
+        // The world's first silence may be gone already (the REST row ends it first).
+        server_fn::<sf::DeleteSilence>(&[("ns", "team"), ("id", "1")], Owner, &[200, 404]),
     ]);
     let mut upload = server_fn::<sf::SaveJarVersion>(&[], Editor, &[200]);
     upload.body = Body::Multipart(vec![("ns", "team".into()), ("job", "jarjob".into()), ("jar", jar_b64.to_owned())]);
@@ -206,6 +240,8 @@ fn all_server_fn_paths() -> Vec<&'static str> {
         sf::ListJobRows::PATH,
         sf::GetJobDetail::PATH,
         sf::GetVersionDiff::PATH,
+        sf::GetDeploymentMetrics::PATH,
+        sf::GetTrends::PATH,
         sf::CreateJob::PATH,
         sf::SaveVersion::PATH,
         sf::SaveJarVersion::PATH,
@@ -230,6 +266,15 @@ fn all_server_fn_paths() -> Vec<&'static str> {
         sf::CreateNamespace::PATH,
         sf::ChangeUser::PATH,
         sf::DeleteUser::PATH,
+        sf::ListAlerts::PATH,
+        sf::GetAlertSettings::PATH,
+        sf::CreateAlertChannel::PATH,
+        sf::TestAlertChannel::PATH,
+        sf::DeleteAlertChannel::PATH,
+        sf::CreateAlertRule::PATH,
+        sf::DeleteAlertRule::PATH,
+        sf::CreateSilence::PATH,
+        sf::DeleteSilence::PATH,
     ]
 }
 
@@ -261,6 +306,9 @@ async fn fingerprint(s: &TestServer) -> Value {
         ("clusters", "SELECT id, name, rest_url FROM clusters ORDER BY id"),
         ("environments", "SELECT id, name FROM environments ORDER BY id"),
         ("operations", "SELECT id FROM operations ORDER BY id"),
+        ("alert_channels", "SELECT id, name, config, secret FROM alert_channels ORDER BY id"),
+        ("alert_rules", "SELECT id, name, enabled, for_s FROM alert_rules ORDER BY id"),
+        ("silences", "SELECT id FROM silences ORDER BY id"),
     ] {
         let rows = serde_json::Value::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
             .all(db)
@@ -290,6 +338,30 @@ async fn world() -> World {
     let e = &s.engine;
     for ns in ["team", "other"] {
         e.create_namespace(&sys, NewNamespace { name: ns.into(), owner: None }).await.expect("namespace");
+    }
+    {
+        use weir_engine::alerts::manage::{NewChannel, NewRule, NewSilence};
+        let until = chrono::Utc::now() + chrono::Duration::hours(1);
+        e.create_silence(&sys, "team", NewSilence { matchers: Default::default(), until, comment: "first".into() }).await.expect("silence");
+        let hook = json!({"url": "http://127.0.0.1:9/hook"});
+        e.create_alert_channel(&sys, "team", NewChannel { name: "spare-channel".into(), kind: "webhook".into(), config: hook.clone() })
+            .await
+            .expect("channel");
+        for who in CALLERS {
+            let name = format!("gone-{who}");
+            e.create_alert_channel(&sys, "team", NewChannel { name: name.clone(), kind: "webhook".into(), config: hook.clone() })
+                .await
+                .expect("channel");
+            let rule: NewRule = serde_json::from_value(json!({"name": name, "condition": {"kind": "operation_failed"}})).expect("rule");
+            e.create_alert_rule(&sys, "team", rule).await.expect("rule");
+            // The same for the server functions.
+            let name = format!("sgone-{who}");
+            e.create_alert_channel(&sys, "team", NewChannel { name: name.clone(), kind: "webhook".into(), config: hook.clone() })
+                .await
+                .expect("channel");
+            let rule: NewRule = serde_json::from_value(json!({"name": name, "condition": {"kind": "operation_failed"}})).expect("rule");
+            e.create_alert_rule(&sys, "team", rule).await.expect("rule");
+        }
     }
     let mut clients = HashMap::new();
     clients.insert("anonymous", Api::new(&s.base));

@@ -21,7 +21,7 @@ async fn start() -> Server {
     config.clusters =
         vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: common::flink_url() }];
     config.environments =
-        vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default() }];
+        vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None }];
     config.finish();
     let weir = weir::server::build(&config).await.expect("build the application");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

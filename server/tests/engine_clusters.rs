@@ -47,12 +47,12 @@ async fn environments_need_a_known_cluster_and_scalar_config() {
         let sys = Caller::system();
         engine.register_cluster(&sys, cluster("local", DEAD_URL)).await.expect("register");
 
-        let unknown = NewEnvironment { name: "dev".into(), cluster: "nope".into(), flink_config: Default::default() };
+        let unknown = NewEnvironment { name: "dev".into(), cluster: "nope".into(), flink_config: Default::default(), prometheus_url: None };
         let err = engine.create_environment(&sys, unknown).await.expect_err("unknown cluster");
         assert!(matches!(err, EngineError::NotFound { kind: "cluster", .. }), "[{}] {err}", db.label);
 
         let nested = json!({"a": {"b": 1}}).as_object().cloned().expect("object");
-        let bad = NewEnvironment { name: "dev".into(), cluster: "local".into(), flink_config: nested };
+        let bad = NewEnvironment { name: "dev".into(), cluster: "local".into(), flink_config: nested, prometheus_url: None };
         assert!(matches!(engine.create_environment(&sys, bad).await, Err(EngineError::Invalid(_))));
         assert!(engine.list_environments(&sys).await.expect("list").is_empty(), "[{}] nothing written", db.label);
 
@@ -62,6 +62,7 @@ async fn environments_need_a_known_cluster_and_scalar_config() {
                 name: "dev".into(),
                 cluster: "local".into(),
                 flink_config: config.expect("object"),
+                prometheus_url: None,
             })
             .await
             .expect("create");
@@ -77,7 +78,7 @@ async fn declarations_create_then_update_and_are_idempotent() {
         let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
         let sys = Caller::system();
         let clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: DEAD_URL.into() }];
-        let envs = vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default() }];
+        let envs = vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None }];
         engine.apply_declarations(&clusters, &envs).await.expect("first start");
         engine.apply_declarations(&clusters, &envs).await.expect("second start changes nothing");
         assert_eq!(engine.list_clusters(&sys).await.expect("list").len(), 1);
@@ -90,7 +91,7 @@ async fn declarations_create_then_update_and_are_idempotent() {
         assert_eq!(envs_now.len(), 1);
         assert_eq!(envs_now[0].cluster, "local");
 
-        let orphan = vec![EnvironmentDecl { name: "prod".into(), cluster: "missing".into(), flink_config: Default::default() }];
+        let orphan = vec![EnvironmentDecl { name: "prod".into(), cluster: "missing".into(), flink_config: Default::default(), prometheus_url: None }];
         assert!(engine.apply_declarations(&[], &orphan).await.is_err(), "an environment on an undeclared cluster fails");
         db.cleanup().await;
     }

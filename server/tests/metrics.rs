@@ -41,6 +41,10 @@ async fn a_running_job_has_a_metrics_history() {
     assert!(series.iter().any(|s| s["name"] == "busy_ratio" && s["vertex"].is_string()), "per-vertex busy ratio: {answer}");
     let every = api.get(&format!("{dep}/metrics")).await;
     assert!(every["series"].as_array().is_some_and(|s| s.iter().any(|s| s["name"] == "checkpoints_failed")), "{every}");
+    // The TaskManagers' garbage collection and managed memory, from Flink's own TaskManager metrics.
+    for name in ["tm_gc_time_ms_per_s", "tm_managed_memory_used_bytes", "tm_cpu_load"] {
+        assert!(every["series"].as_array().is_some_and(|s| s.iter().any(|s| s["name"] == name)), "{name}: {every}");
+    }
 
     // Bad input: 400 with the valid names; a backwards range.
     let (st, body) = api.call(reqwest::Method::GET, &format!("{dep}/metrics?names=records_in_per_s,cpu"), None).await;

@@ -26,26 +26,12 @@ async fn silent_server() -> common::TestServer {
     let hole = blackhole().await;
     common::server(move |c| {
         c.clusters.push(ClusterDecl { name: "silent".into(), kind: "flink-session".into(), rest_url: hole });
-        c.environments.push(EnvironmentDecl { name: "quiet".into(), cluster: "silent".into(), flink_config: Default::default() });
+        c.environments.push(EnvironmentDecl { name: "quiet".into(), cluster: "silent".into(), flink_config: Default::default(), prometheus_url: None });
     })
     .await
 }
 
-/// Renders a page as the signed-in administrator: its status, its HTML and how long it took.
-async fn render(base: &str, cookie: &str, path: &str) -> (u16, String, Duration) {
-    let started = Instant::now();
-    let resp = reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .header("cookie", cookie)
-        .header("accept", "text/html")
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
-    let status = resp.status().as_u16();
-    let html = resp.text().await.expect("html");
-    (status, html, started.elapsed())
-}
+use common::render;
 
 #[tokio::test]
 async fn pages_never_wait_on_a_cluster_that_does_not_answer() {

@@ -47,10 +47,10 @@ async fn environments_reference_existing_clusters() {
         let store = db.store().await;
         let b = inserted(store.insert_cluster("b", "flink-session", "http://b:8081").await);
         let a = inserted(store.insert_cluster("a", "flink-session", "http://a:8081").await);
-        store.insert_environment("prod", b.id, r#"{"k":"v"}"#).await.expect("prod");
-        store.insert_environment("dev", a.id, "{}").await.expect("dev");
+        store.insert_environment("prod", b.id, r#"{"k":"v"}"#, None).await.expect("prod");
+        store.insert_environment("dev", a.id, "{}", None).await.expect("dev");
         // A dangling cluster id is refused by the foreign key.
-        let err = store.insert_environment("ghost", 99_999, "{}").await;
+        let err = store.insert_environment("ghost", 99_999, "{}", None).await;
         assert!(err.is_err(), "[{}] an environment must not point at a missing cluster", db.label);
 
         let envs = store.list_environments().await.expect("list");
@@ -59,7 +59,7 @@ async fn environments_reference_existing_clusters() {
 
         let prod = store.find_environment("prod").await.expect("find").expect("prod exists");
         assert_eq!(prod.flink_config, r#"{"k":"v"}"#);
-        let moved = store.update_environment(prod, a.id, "{}").await.expect("update");
+        let moved = store.update_environment(prod, a.id, "{}", None).await.expect("update");
         assert_eq!(moved.cluster_id, a.id);
         db.cleanup().await;
     }
@@ -89,7 +89,7 @@ async fn accounts_tokens_audit_and_sessions_on_every_database() {
         engine.create_namespace(&sys, NewNamespace { name: "team".into(), owner: Some("ann".into()) }).await.expect("ns");
         assert_eq!(engine.list_members(&sys, "team").await.expect("members")[0].role, weir_model::Role::Owner, "[{label}]");
 
-        let token = NewToken { name: "ci".into(), user: Some("ann".into()), namespace: Some("team".into()), role: Some("editor".into()) };
+        let token = NewToken { name: "ci".into(), user: Some("ann".into()), namespace: Some("team".into()), role: Some("editor".into()), scope: None };
         let created = engine.create_token(&sys, token).await.expect("token");
         let caller = engine.authenticate_token(&created.token, Some("10.0.0.9".into())).await.expect("authenticates");
         assert_eq!(caller.name(), "ann");
@@ -139,7 +139,7 @@ async fn metric_points_roll_up_and_expire_on_every_database() {
         let label = db.label;
         let store = db.store().await;
         let cluster = inserted(store.insert_cluster("m", "flink-session", "http://m:8081").await);
-        let env = inserted(store.insert_environment("menv", cluster.id, "{}").await);
+        let env = inserted(store.insert_environment("menv", cluster.id, "{}", None).await);
         let ns = store.find_namespace("default").await.expect("query").expect("default namespace");
         let job = inserted(store.insert_job(ns.id, "mjob", weir_model::JobKind::Sql, "").await);
         let d = store.deployment_for(job.id, env.id).await.expect("deployment");

@@ -1,5 +1,7 @@
 //! UI pieces shared by several pages.
 
+pub mod chart_svg;
+pub mod charts;
 mod cluster_card;
 pub mod live;
 mod top_bar;
@@ -86,6 +88,36 @@ use leptos::prelude::*;
 use weir_model::{ObservedState, OperationStatus, StepStatus};
 
 /// A failure shown where it happened, in words (a server function's error without the framework's prefix).
+/// The namespace picker of a page listed per namespace: a GET form to `action` with `?ns=`, sent on change
+/// (a Show button without JavaScript).
+#[component]
+pub fn NamespacePicker(
+    action: &'static str,
+    names: Vec<String>,
+    current: String,
+    #[prop(optional)] label: Option<&'static str>,
+) -> impl IntoView {
+    let options = names
+        .into_iter()
+        .map(|n| {
+            let selected = n == current;
+            let value = n.clone();
+            view! { <option value=value selected=selected>{n}</option> }
+        })
+        .collect_view();
+    let select = view! { <select name="ns" onchange="this.form.submit()">{options}</select> };
+    let field = match label {
+        Some(text) => view! { <label>{text} {select}</label> }.into_any(),
+        None => select.into_any(),
+    };
+    view! {
+        <form method="get" action=action class="filters" data-test="namespace-picker">
+            {field}
+            <noscript><button class="button" type="submit">"Show"</button></noscript>
+        </form>
+    }
+}
+
 #[component]
 pub fn ErrorBox(message: String) -> impl IntoView {
     let message = message

@@ -54,6 +54,12 @@ pub fn Account() -> impl IntoView {
                 <label>"Name" <input name="name" required placeholder="ci-deploy"/></label>
                 <label>"Namespace (optional)" <input name="namespace" placeholder="default"/></label>
                 <RoleSelect/>
+                <label>"Use"
+                    <select name="scope">
+                        <option value="api">"REST API"</option>
+                        <option value="metrics">"Prometheus scraping (GET /metrics only)"</option>
+                    </select>
+                </label>
                 <button class="button primary" type="submit">"Create"</button>
             </ActionForm>
             {move || create.value().get().map(|r| match r {
@@ -71,6 +77,7 @@ pub fn Account() -> impl IntoView {
                 Ok(list) => {
                     let rows = list.into_iter().map(|t| {
                         let scope = match (&t.namespace, &t.role) {
+                            _ if t.scope == weir_model::TokenScopeKind::Metrics => "GET /metrics only".into(),
                             (Some(ns), Some(role)) => format!("{role} in {ns}"),
                             _ => "your own rights".into(),
                         };

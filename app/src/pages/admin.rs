@@ -89,6 +89,10 @@ pub fn Environments() -> impl IntoView {
                     "Default Flink configuration (key = value per line)"
                     <textarea name="flink_config" rows="2" placeholder="state.savepoints.dir = s3://bucket/savepoints"></textarea>
                 </label>
+                <label>
+                    "Metrics history from Prometheus (optional)"
+                    <input name="prometheus_url" type="url" placeholder="http://prometheus:9090"/>
+                </label>
                 <button class="button primary" type="submit">"Create"</button>
             </ActionForm>
             {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=e.to_string()/> })}
@@ -107,13 +111,14 @@ pub fn Environments() -> impl IntoView {
                                         <td>{e.name.clone()}</td>
                                         <td>{e.cluster.clone()}</td>
                                         <td><pre class="config">{config}</pre></td>
+                                        <td>{e.prometheus_url.clone().unwrap_or_else(|| "sampled by Weir".into())}</td>
                                     </tr>
                                 }
                             })
                             .collect_view();
                         view! {
                             <table class="table" data-test="environments">
-                                <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Default Flink configuration"</th></tr></thead>
+                                <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Default Flink configuration"</th><th>"Metrics history"</th></tr></thead>
                                 <tbody>{rows}</tbody>
                             </table>
                         }

@@ -7,13 +7,16 @@ use leptos::prelude::*;
 use crate::components::live::live_ticks;
 use crate::components::{ClusterCard, ErrorBox};
 use weir_model::{Attention, Dashboard as DashboardData, EnvironmentPanel};
-use crate::server_fns::get_dashboard;
+use crate::server_fns::{get_dashboard, list_alerts};
+use weir_model::alerts::{Alert, AlertState};
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let (refreshes, set_refreshes) = signal(0u32);
     let ticks = live_ticks(None);
     let data = Resource::new(move || (refreshes.get(), ticks.get()), |_| get_dashboard());
+    // The alerts firing now join the attention list (an answer that fails leaves them out).
+    let alerts = Resource::new(move || (refreshes.get(), ticks.get()), |_| list_alerts());
 
     view! {
         <header class="page-head">
@@ -27,15 +30,26 @@ pub fn Dashboard() -> impl IntoView {
                 data.get()
                     .map(|result| match result {
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
-                        Ok(d) => view! { <DashboardView data=d/> }.into_any(),
+                        Ok(d) => {
+                            let firing = alerts
+                                .get()
+                                .and_then(|r| r.ok())
+                                .unwrap_or_default()
+                                .into_iter()
+                                .filter(|a| a.state == AlertState::Firing)
+                                .collect::<Vec<_>>();
+                            view! { <DashboardView data=d firing=firing/> }.into_any()
+                        }
                     })
             }}
         </Transition>
+        // Sparklines of each deployment's throughput and lag, and each cluster's use over the last hour.
+        <super::dashboard_trends::TrendsPanel/>
     }
 }
 
 #[component]
-fn DashboardView(data: DashboardData) -> impl IntoView {
+fn DashboardView(data: DashboardData, firing: Vec<Alert>) -> impl IntoView {
     let checked = data
         .clusters
         .first()
@@ -54,7 +68,7 @@ fn DashboardView(data: DashboardData) -> impl IntoView {
     };
     view! {
         <p class="muted" data-test="checked-at">"Checked at " {checked}</p>
-        <AttentionList items=data.attention/>
+        <AttentionList items=data.attention firing=firing/>
         <h2 class="section-title">"Clusters"</h2>
         <div class="cluster-grid">{clusters}</div>
         <h2 class="section-title">"Environments"</h2>
@@ -63,8 +77,8 @@ fn DashboardView(data: DashboardData) -> impl IntoView {
 }
 
 #[component]
-fn AttentionList(items: Vec<Attention>) -> impl IntoView {
-    if items.is_empty() {
+fn AttentionList(items: Vec<Attention>, firing: Vec<Alert>) -> impl IntoView {
+    if items.is_empty() && firing.is_empty() {
         return view! { <section class="card attention ok" data-test="attention">"Nothing needs attention."</section> }
             .into_any();
     }
@@ -80,10 +94,23 @@ fn AttentionList(items: Vec<Attention>) -> impl IntoView {
             }
         })
         .collect_view();
+    let alerts = firing
+        .into_iter()
+        .map(|a| {
+            view! {
+                <li data-test="firing-alert">
+                    <span class="badge bad">"alert firing"</span> " " <a href="/alerts">{a.rule}</a> " on " {a.job}
+                    " in " {a.environment}
+                    <span class="muted small">" — " {a.summary} " (" {a.value} ")"</span>
+                    {a.silenced.then(|| view! { " " <span class="badge">"silenced"</span> })}
+                </li>
+            }
+        })
+        .collect_view();
     view! {
         <section class="card attention" data-test="attention">
             <h2>"Needs attention"</h2>
-            <ul>{rows}</ul>
+            <ul>{alerts}{rows}</ul>
         </section>
     }
         .into_any()

@@ -142,6 +142,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
             {tab_link("versions", "Versions")}
             {tab_link("snapshots", "Snapshots")}
             {tab_link("history", "History")}
+            {tab_link("metrics", "Metrics")}
             {tab_link("settings", "Settings")}
         </nav>
         {move || {
@@ -151,6 +152,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
                 "program" if !is_sql => view! { <ProgramTab detail=d/> }.into_any(),
                 "snapshots" => view! { <SnapshotsTab detail=d actions=actions/> }.into_any(),
                 "history" => view! { <HistoryTab detail=d/> }.into_any(),
+                "metrics" => view! { <super::job_metrics::MetricsTab detail=d/> }.into_any(),
                 "settings" => view! { <SettingsTab detail=d actions=actions/> }.into_any(),
                 _ => view! { <VersionsTab detail=d actions=actions/> }.into_any(),
             }

@@ -4,7 +4,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use crate::components::{ErrorBox, StateBadge};
+use crate::components::{ErrorBox, NamespacePicker, StateBadge};
 use leptos_router::hooks::use_query_map;
 
 use weir_model::{JobKind, ObservedState};
@@ -56,20 +56,8 @@ pub fn Jobs() -> impl IntoView {
             <h1>"Jobs"</h1>
             <Transition fallback=|| ()>
                 {move || namespaces.get().and_then(|r| r.ok()).map(|list| {
-                    let current = namespace.get();
-                    let options = list
-                        .into_iter()
-                        .map(|n| {
-                            let selected = n.name == current;
-                            view! { <option value=n.name.clone() selected=selected>{n.name.clone()}</option> }
-                        })
-                        .collect_view();
-                    view! {
-                        <form method="get" action="/jobs" class="filters" data-test="namespace-picker">
-                            <select name="ns" onchange="this.form.submit()">{options}</select>
-                            <noscript><button class="button" type="submit">"Show"</button></noscript>
-                        </form>
-                    }
+                    let names = list.into_iter().map(|n| n.name).collect();
+                    view! { <NamespacePicker action="/jobs" names=names current=namespace.get()/> }
                 })}
             </Transition>
             <div class="filters">

@@ -1,10 +1,13 @@
 //! One module per page of the UI.
 
 pub mod account;
+pub mod alerts;
 pub mod admin;
 pub mod audit;
 pub mod dashboard;
+pub mod dashboard_trends;
 pub mod job;
+pub mod job_metrics;
 pub mod jobs;
 pub mod login;
 pub mod namespaces;

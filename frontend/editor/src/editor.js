@@ -10,6 +10,7 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { sql, SQLDialect } from '@codemirror/lang-sql';
 import { autocompletion, completeFromList } from '@codemirror/autocomplete';
+import { afterHydration } from '../../shared/after-hydration.js';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
 
 const FLINK_FUNCTIONS = [
@@ -190,15 +191,4 @@ function start() {
   }).observe(document.body, { childList: true, subtree: true });
 }
 
-// Only after hydration: before it, Leptos must find the DOM exactly as the server rendered it.
-if (document.body?.dataset.hydrated === 'true') {
-  start();
-} else {
-  const waiting = new MutationObserver(() => {
-    if (document.body.dataset.hydrated === 'true') {
-      waiting.disconnect();
-      start();
-    }
-  });
-  waiting.observe(document.documentElement, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
-}
+afterHydration(start);

@@ -1,7 +1,7 @@
 //! Clusters and environments declared in `weir.toml`: created at start-up, or updated to match the file.
 
 use crate::clusters::{validate_cluster, NewCluster};
-use crate::environments::flink_config;
+use crate::environments::{flink_config, prometheus_url};
 use crate::{names, Caller, Engine, EngineError};
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,10 @@ pub struct EnvironmentDecl {
     pub cluster: String,
     #[serde(default)]
     pub flink_config: serde_json::Map<String, serde_json::Value>,
+    /// A Prometheus that scrapes this environment's Flink (Flink's Prometheus reporter): when set, the metrics
+    /// history of its deployments is read from it with PromQL instead of sampled by Weir.
+    #[serde(default)]
+    pub prometheus_url: Option<String>,
 }
 
 fn default_cluster_kind() -> String {
@@ -53,14 +57,15 @@ impl Engine {
         for decl in environments {
             names::check("environment", &decl.name)?;
             let config = flink_config(&decl.flink_config)?;
+            let prometheus = prometheus_url(decl.prometheus_url.as_deref())?;
             let cluster = self.cluster_model(&decl.cluster).await?;
             match self.store.find_environment(&decl.name).await? {
                 None => {
-                    self.store.insert_environment(&decl.name, cluster.id, &config).await?;
+                    self.store.insert_environment(&decl.name, cluster.id, &config, prometheus.as_deref()).await?;
                     tracing::info!(environment = %decl.name, cluster = %cluster.name, "environment created from the configuration");
                 }
-                Some(m) if m.cluster_id != cluster.id || m.flink_config != config => {
-                    self.store.update_environment(m, cluster.id, &config).await?;
+                Some(m) if m.cluster_id != cluster.id || m.flink_config != config || m.prometheus_url != prometheus => {
+                    self.store.update_environment(m, cluster.id, &config, prometheus.as_deref()).await?;
                     tracing::info!(environment = %decl.name, "environment updated from the configuration");
                 }
                 Some(_) => {}

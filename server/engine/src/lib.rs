@@ -11,15 +11,18 @@
 //!   run as recorded steps (a write-ahead log), resumed after a restart.
 //! - [`reconciler`]: observes every cluster once per tick (publishing each look on a bus), decides, acts.
 //! - [`metrics`]: the metrics history (sampled from the looks, rolled up, kept by retention).
+//! - [`alerts`]: alert rules evaluated on every look, grouped notifications to channels, silences.
 //! - [`attention`]: what needs a person (a pure rule over observations).
 //! - [`backends`]: one `ClusterBackend` per kind of cluster; [`store`]: the database.
 //! - [`events`]: the bus behind the server-sent event stream.
 //! - [`sql`]: SQL validation with the real Flink planner.
 //! - [`health`]: Weir's own health, with each cluster's reachability.
 //! - [`bootstrap`]: clusters and environments declared in `weir.toml`.
+//! - [`telemetry`]: Weir's own instruments (reconciler passes, operations, notifications) for `GET /metrics`.
 //! - [`error`]: the typed errors every operation returns.
 
 pub mod access;
+pub mod alerts;
 pub mod artifacts;
 pub mod attention;
 pub mod backends;
@@ -38,6 +41,7 @@ pub mod operations;
 pub mod reconciler;
 pub mod sql;
 pub mod store;
+pub mod telemetry;
 pub mod versions;
 
 use std::collections::HashMap;
@@ -78,6 +82,16 @@ pub struct EngineSettings {
     pub metrics_interval: Duration,
     /// How long the metrics history keeps each resolution.
     pub metrics_retention: metrics::rules::Retention,
+    /// Weir's address as people reach it (links in notifications); none: no links.
+    pub public_url: Option<String>,
+    /// How often a deployment's group of alerts that keeps firing is told again.
+    pub alerts_repeat_interval: chrono::Duration,
+    /// The least time between two evaluations of a cluster's alert rules (they follow its looks).
+    pub alerts_eval_interval: Duration,
+    /// Delivery attempts per notification.
+    pub alerts_delivery_attempts: u32,
+    /// The pause after a failed delivery attempt, doubled after each one.
+    pub alerts_retry_backoff: Duration,
 }
 
 impl Default for EngineSettings {
@@ -95,6 +109,11 @@ impl Default for EngineSettings {
             max_artifact_bytes: 256 * 1024 * 1024,
             metrics_interval: Duration::from_secs(15),
             metrics_retention: Default::default(),
+            public_url: None,
+            alerts_repeat_interval: chrono::Duration::hours(4),
+            alerts_eval_interval: Duration::from_secs(1),
+            alerts_delivery_attempts: 4,
+            alerts_retry_backoff: Duration::from_secs(2),
         }
     }
 }
@@ -116,6 +135,8 @@ pub struct Engine {
     observations: Arc<reconciler::observe::ObservationBook>,
     /// Clusters whose look is in flight.
     in_flight: Arc<reconciler::InFlight>,
+    /// Weir's own instruments, for `GET /metrics`.
+    telemetry: telemetry::Telemetry,
 }
 
 impl Engine {
@@ -145,6 +166,7 @@ impl Engine {
             throttle: Default::default(),
             observations: Default::default(),
             in_flight: Default::default(),
+            telemetry: Default::default(),
         })
     }
 
@@ -166,6 +188,7 @@ impl Engine {
     pub async fn start_background(&self) -> Result<(), EngineError> {
         self.resume_operations().await?;
         self.spawn_metrics();
+        self.spawn_alerts();
         self.spawn_reconciler();
         self.warm_up_validator();
         Ok(())

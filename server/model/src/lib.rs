@@ -4,6 +4,7 @@
 
 #[macro_use]
 pub mod vocabulary;
+pub mod alerts;
 pub mod error;
 pub mod metrics;
 pub mod operation_log;
@@ -11,7 +12,7 @@ pub mod operation_log;
 pub use error::ErrorCode;
 pub use vocabulary::{
     Concern, DesiredState, ExecutionMode, FlinkJobState, JobKind, ObservedState, OperationKind, OperationStatus,
-    RestoreChoice, Role, SnapshotKind, SnapshotOrigin, Step, StepStatus, UnknownWord,
+    RestoreChoice, Role, SnapshotKind, SnapshotOrigin, Step, StepStatus, TokenScopeKind, UnknownWord,
 };
 
 use chrono::{DateTime, Utc};
@@ -61,7 +62,7 @@ impl ClusterOverview {
 }
 
 /// Resource figures of one TaskManager, from Flink's metrics.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskManagerMetrics {
     pub id: String,
     pub slots_total: u32,
@@ -70,6 +71,14 @@ pub struct TaskManagerMetrics {
     pub cpu_load: Option<f64>,
     pub heap_used_bytes: Option<u64>,
     pub heap_max_bytes: Option<u64>,
+    /// Garbage collection time, milliseconds per second (all collectors).
+    #[serde(default)]
+    pub gc_time_ms_per_s: Option<f64>,
+    /// Flink managed memory in use and in all.
+    #[serde(default)]
+    pub managed_used_bytes: Option<u64>,
+    #[serde(default)]
+    pub managed_total_bytes: Option<u64>,
 }
 
 /// A registered cluster as stored (no live data).
@@ -87,6 +96,8 @@ pub struct Environment {
     pub name: String,
     pub cluster: String,
     pub flink_config: serde_json::Map<String, serde_json::Value>,
+    /// Where this environment's metrics history is read from (PromQL); none: Weir samples it itself.
+    pub prometheus_url: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -152,6 +163,8 @@ pub struct ApiToken {
     /// Scope: only this namespace, with at most `role`; none: the user's own rights.
     pub namespace: Option<String>,
     pub role: Option<Role>,
+    /// `api` (the REST API) or `metrics` (only `GET /metrics`).
+    pub scope: TokenScopeKind,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,

@@ -19,6 +19,10 @@ vocabulary! {
         TmCpuLoad = "tm_cpu_load",
         TmHeapUsedBytes = "tm_heap_used_bytes",
         TmHeapMaxBytes = "tm_heap_max_bytes",
+        /// Garbage collection, the busiest TaskManager's milliseconds per second.
+        TmGcTimeMsPerSec = "tm_gc_time_ms_per_s",
+        /// Flink managed memory in use, summed over the TaskManagers.
+        TmManagedMemoryUsedBytes = "tm_managed_memory_used_bytes",
     }
 }
 
@@ -30,7 +34,11 @@ impl MetricName {
             MetricName::BusyRatio | MetricName::BackpressureRatio | MetricName::TmCpuLoad => "ratio",
             MetricName::LagRecords => "records",
             MetricName::CheckpointDurationMs => "ms",
-            MetricName::CheckpointSizeBytes | MetricName::TmHeapUsedBytes | MetricName::TmHeapMaxBytes => "bytes",
+            MetricName::CheckpointSizeBytes
+            | MetricName::TmHeapUsedBytes
+            | MetricName::TmHeapMaxBytes
+            | MetricName::TmManagedMemoryUsedBytes => "bytes",
+            MetricName::TmGcTimeMsPerSec => "ms/s",
             MetricName::CheckpointAgeS => "s",
             MetricName::CheckpointsFailed | MetricName::Restarts => "count",
         }
@@ -76,4 +84,67 @@ pub struct Metrics {
     pub from: i64,
     pub to: i64,
     pub series: Vec<MetricSeries>,
+}
+
+vocabulary! {
+    /// A sampled measure of a cluster, from the reconciler's looks at it.
+    ClusterMetricName, "cluster metric" {
+        SlotsTotal = "slots_total",
+        SlotsUsed = "slots_used",
+        /// The busiest TaskManager's CPU load.
+        CpuLoad = "cpu_load",
+        /// Summed over the TaskManagers.
+        HeapUsedBytes = "heap_used_bytes",
+        HeapMaxBytes = "heap_max_bytes",
+    }
+}
+
+impl ClusterMetricName {
+    /// The unit its values are in.
+    pub fn unit(self) -> &'static str {
+        match self {
+            ClusterMetricName::SlotsTotal | ClusterMetricName::SlotsUsed => "slots",
+            ClusterMetricName::CpuLoad => "ratio",
+            ClusterMetricName::HeapUsedBytes | ClusterMetricName::HeapMaxBytes => "bytes",
+        }
+    }
+}
+
+/// One series of a cluster's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSeries {
+    pub name: ClusterMetricName,
+    pub unit: String,
+    /// `[unix_ms, value]`, oldest first.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// The answer of `GET /api/v1/clusters/{name}/history`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterHistory {
+    pub cluster: String,
+    pub resolution: Resolution,
+    pub from: i64,
+    pub to: i64,
+    pub series: Vec<ClusterSeries>,
+}
+
+/// One deployment's recent throughput and lag (the dashboard's sparklines).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentTrend {
+    pub namespace: String,
+    pub job: String,
+    pub environment: String,
+    pub records_in_per_s: Vec<(i64, f64)>,
+    pub lag_records: Vec<(i64, f64)>,
+}
+
+/// The dashboard's trends over its range: each visible deployment's throughput and lag, each cluster's
+/// slot, CPU and heap use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trends {
+    pub from: i64,
+    pub to: i64,
+    pub deployments: Vec<DeploymentTrend>,
+    pub clusters: Vec<ClusterHistory>,
 }

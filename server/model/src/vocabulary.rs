@@ -239,6 +239,16 @@ impl OperationStatus {
 }
 
 vocabulary! {
+    /// What an API token may be used for.
+    TokenScopeKind, "token scope" {
+        /// The REST API, with the user's rights (or a namespace's role).
+        Api = "api",
+        /// Only `GET /metrics`, for a Prometheus scraper.
+        Metrics = "metrics",
+    }
+}
+
+vocabulary! {
     /// Where one recorded step of an operation is.
     StepStatus, "step status" {
         Running = "running",

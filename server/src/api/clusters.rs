@@ -40,3 +40,16 @@ pub async fn metrics(
 ) -> Result<ApiJson<Vec<TaskManagerMetrics>>, ApiError> {
     Ok(ApiJson(engine.cluster_metrics(&caller, &name).await?))
 }
+
+/// `GET /clusters/{name}/history?names=&from=&to=`: the cluster's slots, CPU and heap over time (the same query
+/// as a deployment's metrics; names are `weir_model::metrics::ClusterMetricName`s).
+pub async fn history(
+    State(engine): State<Engine>,
+    Authenticated(caller): Authenticated,
+    Path(name): Path<String>,
+    query: Result<axum::extract::Query<super::deployments::MetricsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<ApiJson<weir_model::metrics::ClusterHistory>, ApiError> {
+    let axum::extract::Query(q) =
+        query.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", r.body_text()))?;
+    Ok(ApiJson(engine.cluster_history(&caller, &name, q.names.as_deref(), q.from, q.to).await?))
+}

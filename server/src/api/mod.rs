@@ -4,6 +4,7 @@
 //! [`error`]. Who is calling comes from [`crate::auth`] as a `Caller` argument; the engine checks it. The
 //! routes are described in [`openapi`] (served at `/api/v1/openapi.json`).
 
+mod alerts;
 mod artifacts;
 mod audit;
 mod clusters;
@@ -14,6 +15,7 @@ mod health;
 mod jobs;
 mod members;
 pub mod openapi;
+pub mod prometheus;
 mod session;
 mod sql;
 mod tokens;
@@ -41,6 +43,7 @@ pub fn router(engine: Engine) -> Router {
         .route("/clusters/{name}", get(clusters::get))
         .route("/clusters/{name}/overview", get(clusters::overview))
         .route("/clusters/{name}/metrics", get(clusters::metrics))
+        .route("/clusters/{name}/history", get(clusters::history))
         .route("/environments", get(environments::list).post(environments::create))
         .route("/session", get(session::get).post(session::login).delete(session::logout))
         .route("/session/logout", post(session::logout_form))
@@ -54,6 +57,21 @@ pub fn router(engine: Engine) -> Router {
         .route("/namespaces/{ns}/members/{user}", put(members::set).delete(members::remove))
         .route("/namespaces/{ns}/environments", get(members::environments).put(members::set_environments))
         .route("/namespaces/{ns}/jobs", get(jobs::list).post(jobs::create))
+        .route("/namespaces/{ns}/alert-channels", get(alerts::list_channels).post(alerts::create_channel))
+        .route(
+            "/namespaces/{ns}/alert-channels/{name}",
+            get(alerts::get_channel).patch(alerts::update_channel).delete(alerts::delete_channel),
+        )
+        .route("/namespaces/{ns}/alert-channels/{name}/test", post(alerts::test_channel))
+        .route("/namespaces/{ns}/alert-rules", get(alerts::list_rules).post(alerts::create_rule))
+        .route(
+            "/namespaces/{ns}/alert-rules/{name}",
+            get(alerts::get_rule).patch(alerts::update_rule).delete(alerts::delete_rule),
+        )
+        .route("/namespaces/{ns}/silences", get(alerts::list_silences).post(alerts::create_silence))
+        .route("/namespaces/{ns}/silences/{id}", axum::routing::delete(alerts::delete_silence))
+        .route("/namespaces/{ns}/alert-history", get(alerts::history))
+        .route("/alerts", get(alerts::list_alerts))
         .route(job, get(jobs::get))
         .route(&format!("{job}/versions"), get(versions::list).post(versions::create))
         .route(&format!("{job}/versions/{{n}}"), get(versions::get))

@@ -3,7 +3,8 @@
 
 use axum::Json;
 use serde_json::{json, Map, Value};
-use weir_model::{ExecutionMode, JobKind, RestoreChoice, Role};
+use weir_model::alerts::{AlertConditionKind, ChannelKind};
+use weir_model::{ExecutionMode, JobKind, RestoreChoice, Role, TokenScopeKind};
 
 /// (method, path, summary, request body schema, success status)
 pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
@@ -13,6 +14,7 @@ pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ("get", "/clusters/{name}", "One cluster with its live status", None, 200),
     ("get", "/clusters/{name}/overview", "The cluster's own overview (Flink /overview)", None, 200),
     ("get", "/clusters/{name}/metrics", "Slots, CPU load and heap of each TaskManager", None, 200),
+    ("get", "/clusters/{name}/history", "Cluster history: slots, CPU and heap over time; ?names=slots_total,slots_used,cpu_load,heap_used_bytes,heap_max_bytes&from=&to= (unix ms)", None, 200),
     ("get", "/environments", "Every environment", None, 200),
     ("post", "/environments", "Create an environment", Some("NewEnvironment"), 201),
     ("get", "/session", "Who is calling: name, admin flag, namespaces with roles, the session's CSRF token", None, 200),
@@ -35,6 +37,22 @@ pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ("get", "/namespaces/{ns}/environments", "The environments the namespace may deploy to", None, 200),
     ("put", "/namespaces/{ns}/environments", "Limit the namespace to these environments; empty: all (owners)", Some("EnvironmentsBody"), 200),
     ("get", "/namespaces/{ns}/jobs", "The jobs of a namespace", None, 200),
+    ("get", "/namespaces/{ns}/alert-channels", "The namespace's alert channels (secrets are never shown: secret_set)", None, 200),
+    ("post", "/namespaces/{ns}/alert-channels", "Create an alert channel: webhook, slack, email or alertmanager (owners)", Some("NewAlertChannel"), 201),
+    ("get", "/namespaces/{ns}/alert-channels/{name}", "One alert channel", None, 200),
+    ("patch", "/namespaces/{ns}/alert-channels/{name}", "Change a channel's config; a secret left out is kept (owners)", Some("AlertChannelChange"), 200),
+    ("delete", "/namespaces/{ns}/alert-channels/{name}", "Delete an alert channel; its rules stop sending to it (owners)", None, 204),
+    ("post", "/namespaces/{ns}/alert-channels/{name}/test", "Send a test message; answers whether it was delivered (owners)", None, 200),
+    ("get", "/namespaces/{ns}/alert-rules", "The namespace's alert rules", None, 200),
+    ("post", "/namespaces/{ns}/alert-rules", "Create an alert rule (owners)", Some("NewAlertRule"), 201),
+    ("get", "/namespaces/{ns}/alert-rules/{name}", "One alert rule", None, 200),
+    ("patch", "/namespaces/{ns}/alert-rules/{name}", "Change an alert rule; fields left out stay (owners)", Some("AlertRuleChange"), 200),
+    ("delete", "/namespaces/{ns}/alert-rules/{name}", "Delete an alert rule with its alerts (owners)", None, 204),
+    ("get", "/namespaces/{ns}/silences", "The namespace's silences", None, 200),
+    ("post", "/namespaces/{ns}/silences", "Silence matching alerts until a time (owners)", Some("NewSilence"), 201),
+    ("delete", "/namespaces/{ns}/silences/{id}", "End a silence (owners)", None, 204),
+    ("get", "/namespaces/{ns}/alert-history", "The namespace's notifications and their delivery, newest first (?limit=)", None, 200),
+    ("get", "/alerts", "Alerts pending or firing now and resolved in the last day, in the namespaces the caller may read", None, 200),
     ("post", "/namespaces/{ns}/jobs", "Create a job", Some("NewJob"), 201),
     ("get", "/namespaces/{ns}/jobs/{job}", "One job", None, 200),
     ("get", "/namespaces/{ns}/jobs/{job}/versions", "The job's versions, newest first", None, 200),
@@ -86,11 +104,25 @@ fn schemas() -> Value {
         "NewUser": s(json!({"name": {"type": "string"}, "password": {"type": "string", "minLength": 10}, "admin": {"type": "boolean"}}), &["name", "password"]),
         "UserChange": s(json!({"password": {"type": "string", "minLength": 10}, "admin": {"type": "boolean"}}), &[]),
         "NewToken": s(json!({"name": {"type": "string"}, "user": {"type": "string"}, "namespace": {"type": "string"},
-            "role": {"enum": Role::WORDS}}), &["name"]),
+            "role": {"enum": Role::WORDS}, "scope": {"enum": TokenScopeKind::WORDS,
+            "description": "api (default) or metrics: a scraper's token that may only read GET /metrics"}}), &["name"]),
         "NewNamespace": s(json!({"name": {"type": "string"}, "owner": {"type": "string"}}), &["name"]),
         "RoleBody": s(json!({"role": {"enum": Role::WORDS}}), &["role"]),
         "EnvironmentsBody": s(json!({"environments": {"type": "array", "items": {"type": "string"}}}), &["environments"]),
         "JarUpload": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+        "NewAlertChannel": s(json!({"name": {"type": "string"}, "kind": {"enum": ChannelKind::WORDS},
+            "config": {"type": "object", "description": "webhook {url, secret?}; slack {url} (write-only); email {host, port?, tls? (none|starttls|tls), username?, password? (write-only), from, to[]}; alertmanager {url}"}}), &["name", "kind", "config"]),
+        "AlertChannelChange": s(json!({"config": {"type": "object", "description": "the kind's config; a secret left out is kept"}}), &["config"]),
+        "AlertCondition": s(json!({"kind": {"enum": AlertConditionKind::WORDS}, "for_s": {"type": "integer", "minimum": 0},
+            "threshold": {"type": "number", "minimum": 0}, "window_s": {"type": "integer", "minimum": 1}}), &["kind"]),
+        "NewAlertRule": s(json!({"name": {"type": "string"}, "condition": {"$ref": "#/components/schemas/AlertCondition"},
+            "job": {"type": "string"}, "environment": {"type": "string"}, "channels": {"type": "array", "items": {"type": "string"}},
+            "enabled": {"type": "boolean", "default": true}}), &["name", "condition"]),
+        "AlertRuleChange": s(json!({"condition": {"$ref": "#/components/schemas/AlertCondition"},
+            "job": {"type": ["string", "null"]}, "environment": {"type": ["string", "null"]},
+            "channels": {"type": "array", "items": {"type": "string"}}, "enabled": {"type": "boolean"}}), &[]),
+        "NewSilence": s(json!({"matchers": {"type": "object", "properties": {"job": {"type": "string"}, "environment": {"type": "string"}, "rule": {"type": "string"}}, "additionalProperties": false},
+            "until": {"type": "string", "format": "date-time"}, "comment": {"type": "string"}}), &["until"]),
     })
 }
 

@@ -162,7 +162,7 @@ pub async fn server(tune: impl FnOnce(&mut weir::config::Config)) -> TestServer 
     config.engine.runner_jar = runner_jar();
     config.clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: flink_url() }];
     config.environments =
-        vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default() }];
+        vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None }];
     tune(&mut config);
     config.finish();
     let weir = weir::server::build(&config).await.expect("build the application");
@@ -320,4 +320,20 @@ pub fn stateful_sql(tag: &str) -> String {
          CREATE TABLE snk (k INT, c BIGINT, tag STRING) WITH ('connector' = 'blackhole');\n\
          INSERT INTO snk SELECT k, COUNT(*), '{tag}' FROM src GROUP BY k;\n"
     )
+}
+
+/// Renders a page as a signed-in user (their session `cookie`): its status, its HTML and how long it took.
+pub async fn render(base: &str, cookie: &str, path: &str) -> (u16, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let resp = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .header("cookie", cookie)
+        .header("accept", "text/html")
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let status = resp.status().as_u16();
+    let html = resp.text().await.expect("html");
+    (status, html, started.elapsed())
 }

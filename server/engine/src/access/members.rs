@@ -38,7 +38,7 @@ impl Engine {
         };
         let model = self
             .store
-            .insert_namespace(&new.name)
+            .insert_namespace_with_rules(&new.name, &crate::alerts::manage::default_rule_rows())
             .await?
             .or_duplicate(|| EngineError::Conflict(format!("a namespace named '{}' already exists", new.name)))?;
         if let Some(owner) = owner {

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use super::{Engine, EngineError};
 use crate::store::entities::namespace;
 
-pub use weir_model::Role;
+pub use weir_model::{Role, TokenScopeKind};
 
 /// A signed-in user, as a caller carries it.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +42,15 @@ pub struct TokenScope {
     /// `Some`: the token only works in this namespace, with at most `role`.
     pub namespace_id: Option<i64>,
     pub role: Option<Role>,
+    /// `Metrics`: the token may read `GET /metrics` and nothing else.
+    pub kind: TokenScopeKind,
+}
+
+impl TokenScope {
+    /// A scraper's token: only `GET /metrics`.
+    pub fn is_metrics(&self) -> bool {
+        self.kind == TokenScopeKind::Metrics
+    }
 }
 
 /// Who is calling.
@@ -121,7 +130,7 @@ impl Caller {
     pub fn is_admin(&self) -> bool {
         match &self.identity {
             Identity::System => true,
-            Identity::User(u) => u.admin && self.token.as_ref().is_none_or(|t| t.namespace_id.is_none()),
+            Identity::User(u) => u.admin && self.token.as_ref().is_none_or(|t| t.namespace_id.is_none() && !t.is_metrics()),
             Identity::Anonymous => false,
         }
     }
@@ -145,6 +154,7 @@ impl Caller {
     /// namespace, nothing elsewhere; unchanged without a token or with an unscoped one.
     fn within_token(&self, namespace_id: i64, own: Option<Role>) -> Option<Role> {
         match &self.token {
+            Some(t) if t.is_metrics() => None,
             Some(TokenScope { namespace_id: Some(scope), role, .. }) if *scope == namespace_id => {
                 own.zip(*role).map(|(a, b)| a.min(b))
             }
@@ -162,6 +172,10 @@ impl Caller {
     pub fn audit_note(&self) -> AuditNote {
         self.note.lock().map(|n| n.clone()).unwrap_or_default()
     }
+}
+
+fn metrics_only() -> EngineError {
+    EngineError::Forbidden("this token's scope is 'metrics': it may only read GET /metrics".into())
 }
 
 fn unauthenticated() -> EngineError {
@@ -209,9 +223,7 @@ impl Engine {
     /// Checks that the caller holds at least `need` in the namespace; 401 for nobody, 403 otherwise.
     pub(crate) async fn authorize(&self, caller: &Caller, ns: &namespace::Model, need: Role) -> Result<(), EngineError> {
         caller.note_namespace(&ns.name);
-        if caller.identity == Identity::Anonymous {
-            return Err(unauthenticated());
-        }
+        self.require_signed_in(caller)?;
         match self.role_in(caller, ns).await? {
             Some(have) if have >= need => Ok(()),
             Some(have) => Err(EngineError::Forbidden(format!(
@@ -235,11 +247,30 @@ impl Engine {
         Ok(model)
     }
 
-    /// Anyone signed in (global, read-only things: clusters, environments, SQL validation).
+    /// Anyone signed in (global, read-only things: clusters, environments, SQL validation) — except through a
+    /// `metrics` token, which may only be used for `GET /metrics`.
     pub(crate) fn require_signed_in(&self, caller: &Caller) -> Result<(), EngineError> {
         match caller.identity {
             Identity::Anonymous => Err(unauthenticated()),
+            _ if caller.token.as_ref().is_some_and(TokenScope::is_metrics) => Err(metrics_only()),
             _ => Ok(()),
+        }
+    }
+
+    /// `GET /metrics`: an administrator (the figures span every namespace), or a `metrics` token of one.
+    pub(crate) fn require_metrics_reader(&self, caller: &Caller) -> Result<(), EngineError> {
+        let admin_user = match &caller.identity {
+            Identity::Anonymous => return Err(unauthenticated()),
+            Identity::System => true,
+            Identity::User(u) => u.admin,
+        };
+        let token_allows = caller.token.as_ref().is_none_or(|t| t.is_metrics() || t.namespace_id.is_none());
+        if admin_user && token_allows {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden(
+                "GET /metrics is for administrators and their tokens of scope 'metrics'".into(),
+            ))
         }
     }
 

@@ -6,7 +6,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use weir_model::{ApiToken, CreatedToken};
 
-use super::{Caller, Identity, Role, TokenScope, UserRef};
+use super::{Caller, Identity, Role, TokenScope, TokenScopeKind, UserRef};
 use crate::{Engine, EngineError};
 use crate::store::entities::api_token;
 use crate::store::tokens::NewTokenRow;
@@ -26,6 +26,9 @@ pub struct NewToken {
     pub namespace: Option<String>,
     /// ...with at most this role.
     pub role: Option<String>,
+    /// `api` (default) or `metrics`: a Prometheus scraper's token, which may read `GET /metrics` and nothing
+    /// else (only for administrators, since the figures span every namespace).
+    pub scope: Option<String>,
 }
 
 fn digest(secret: &str) -> String {
@@ -76,6 +79,24 @@ impl Engine {
                 (Some(model), Some(role))
             }
         };
+        let scope = match new.scope.as_deref().map(str::trim) {
+            None | Some("") => TokenScopeKind::Api,
+            Some(word) => word.parse::<TokenScopeKind>()?,
+        };
+        if scope == TokenScopeKind::Metrics {
+            if namespace.is_some() {
+                return Err(EngineError::Invalid(
+                    "a token of scope 'metrics' reads every namespace's figures: it cannot be scoped to a namespace"
+                        .into(),
+                ));
+            }
+            if !owner.admin {
+                return Err(EngineError::Forbidden(format!(
+                    "only an administrator's token may have scope 'metrics'; '{}' is not an administrator",
+                    owner.name
+                )));
+            }
+        }
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
@@ -89,6 +110,7 @@ impl Engine {
                 secret_hash: &digest(&secret),
                 namespace_id: namespace.as_ref().map(|n| n.id),
                 role,
+                scope,
             })
             .await?;
         tracing::info!(token = row.id, user = %owner.name, by = %caller.name(), "API token created");
@@ -151,6 +173,7 @@ impl Engine {
             label: token.name.clone(),
             namespace_id: token.namespace_id,
             role: token.role,
+            kind: token.scope,
         };
         let identity = Identity::User(UserRef { id: user.id, name: user.name, admin: user.admin });
         Ok(Caller::new(identity, Some(scope), address))
@@ -169,6 +192,7 @@ impl Engine {
             user,
             namespace,
             role: t.role,
+            scope: t.scope,
             created_at: t.created_at,
             last_used_at: t.last_used_at,
             revoked_at: t.revoked_at,

@@ -119,14 +119,22 @@ impl ClusterBackend for FlinkSession {
                     "/taskmanagers/{id}/metrics?get=Status.JVM.CPU.Load,Status.JVM.Memory.Heap.Used,Status.JVM.Memory.Heap.Max"
                 ))
                 .await?;
+            // Asked apart: Flink answers nothing at all when one asked-for metric is missing (an older Flink has
+            // no aggregated GC rate).
+            let memory: Value = self
+                .get(&format!(
+                    "/taskmanagers/{id}/metrics?get=Status.JVM.GarbageCollector.All.TimeMsPerSecond,\
+                     Status.Flink.Memory.Managed.Used,Status.Flink.Memory.Managed.Total"
+                ))
+                .await?;
             let metric = |name: &str| {
                 metrics
                     .as_array()
                     .into_iter()
                     .flatten()
+                    .chain(memory.as_array().into_iter().flatten())
                     .find(|m| m["id"] == name)
-                    .and_then(|m| m["value"].as_str())
-                    .and_then(|v| v.parse::<f64>().ok())
+                    .and_then(|m| number(&m["value"]))
             };
             out.push(TaskManagerMetrics {
                 id: id.to_owned(),
@@ -135,6 +143,9 @@ impl ClusterBackend for FlinkSession {
                 cpu_load: metric("Status.JVM.CPU.Load"),
                 heap_used_bytes: metric("Status.JVM.Memory.Heap.Used").map(|v| v as u64),
                 heap_max_bytes: metric("Status.JVM.Memory.Heap.Max").map(|v| v as u64),
+                gc_time_ms_per_s: metric("Status.JVM.GarbageCollector.All.TimeMsPerSecond"),
+                managed_used_bytes: metric("Status.Flink.Memory.Managed.Used").map(|v| v as u64),
+                managed_total_bytes: metric("Status.Flink.Memory.Managed.Total").map(|v| v as u64),
             });
         }
         Ok(out)

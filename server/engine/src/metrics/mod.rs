@@ -3,10 +3,17 @@
 //! no timer per job), stored in the database raw and rolled up into one-minute and one-hour averages,
 //! deleted by retention so it never grows without bound.
 //!
+//! - [`cluster_history`]: each cluster's slots, CPU and heap from the same looks; the dashboard's trends.
 //! - [`rules`]: the pure parts (points of a sample, resolution of a range, roll-up windows).
+//! - [`prometheus_source`]: the same history read with PromQL from an environment's Prometheus, for
+//!   environments that name one (Weir does not sample those).
+//! - [`export`]: `GET /metrics`, Weir's own health and the newest samples in the Prometheus text format.
 //! - here: the sampler and the maintenance pass (roll-ups and retention, once a minute); [`query`]: the
 //!   metrics API's read.
 
+pub mod export;
+pub mod prometheus_source;
+pub mod cluster_history;
 pub mod query;
 pub mod rules;
 
@@ -14,13 +21,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 use weir_model::metrics::Resolution;
 use weir_model::FlinkJobState;
 
 use crate::reconciler::observe::ClusterObservation;
+use crate::store::metrics::Point;
 use crate::{Engine, EngineError};
 use rules::{points_of, rollup_window};
+
+/// How many jobs of one cluster are sampled at the same time.
+const SAMPLE_CONCURRENCY: usize = 8;
 
 /// How often roll-ups and retention run.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(60);
@@ -56,6 +68,9 @@ impl Engine {
                 let engine = engine.clone();
                 // Each cluster on its own: a slow one delays only its own sample.
                 tokio::spawn(async move {
+                    if let Err(e) = engine.sample_cluster(&look).await {
+                        tracing::warn!("cluster history sample: {e}");
+                    }
                     if let Err(e) = engine.sample_metrics(look).await {
                         tracing::warn!("metrics sample: {e}");
                     }
@@ -67,7 +82,7 @@ impl Engine {
     /// Samples every running deployment on the cluster of a look, and writes the points.
     pub async fn sample_metrics(&self, look: Arc<ClusterObservation>) -> Result<usize, EngineError> {
         let Ok(seen) = &look.seen else { return Ok(0) };
-        let running: Vec<&str> =
+        let running: std::collections::HashSet<&str> =
             seen.jobs.iter().filter(|j| j.state == FlinkJobState::Running).map(|j| j.id.as_str()).collect();
         if running.is_empty() {
             return Ok(0);
@@ -75,14 +90,39 @@ impl Engine {
         let cluster = self.cluster_by_id(look.cluster_id).await?;
         let backend = self.backend(&cluster)?;
         let ts = look.at.timestamp_millis();
-        let mut points = Vec::new();
-        for d in self.store.watched_deployments_on(look.cluster_id).await? {
-            let Some(job_id) = d.flink_job_id.as_deref().filter(|j| running.contains(j)) else { continue };
-            match backend.job_metrics(job_id).await {
-                Ok(m) => points.extend(points_of(d.id, ts, &m, &seen.taskmanagers)),
-                Err(e) => tracing::debug!(deployment = d.id, "no metrics this time: {e}"),
-            }
-        }
+        // Environments whose history lives in their own Prometheus are not sampled.
+        let from_prometheus: Vec<i64> = self
+            .store
+            .list_environments()
+            .await?
+            .into_iter()
+            .filter(|(e, _)| e.cluster_id == look.cluster_id && e.prometheus_url.is_some())
+            .map(|(e, _)| e.id)
+            .collect();
+        let jobs: Vec<(i64, String)> = self
+            .store
+            .watched_deployments_on(look.cluster_id)
+            .await?
+            .into_iter()
+            .filter(|d| !from_prometheus.contains(&d.environment_id))
+            .filter_map(|d| d.flink_job_id.filter(|j| running.contains(j.as_str())).map(|j| (d.id, j)))
+            .collect();
+        // A few jobs at a time: a cluster with many jobs is sampled within the interval, without a burst.
+        let backend = backend.as_ref();
+        let samples: Vec<Vec<Point>> = futures::stream::iter(jobs)
+            .map(|(deployment, job_id)| async move {
+                match backend.job_metrics(&job_id).await {
+                    Ok(m) => points_of(deployment, ts, &m, &seen.taskmanagers),
+                    Err(e) => {
+                        tracing::debug!(deployment, "no metrics this time: {e}");
+                        Vec::new()
+                    }
+                }
+            })
+            .buffer_unordered(SAMPLE_CONCURRENCY)
+            .collect()
+            .await;
+        let points: Vec<Point> = samples.into_iter().flatten().collect();
         let written = points.len();
         self.store.insert_points(points).await?;
         Ok(written)
@@ -101,6 +141,7 @@ impl Engine {
         for resolution in [Resolution::Raw, Resolution::Minute, Resolution::Hour] {
             self.store.delete_points_before(resolution, now_ms - retention.of(resolution)).await?;
         }
+        self.maintain_cluster_points(now_ms).await?;
         Ok(())
     }
 }

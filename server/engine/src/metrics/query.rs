@@ -3,6 +3,7 @@
 use weir_model::metrics::{MetricName, MetricSeries, Metrics};
 use weir_model::Role;
 
+use super::prometheus_source;
 use super::rules::resolution_for;
 use crate::{Caller, Engine, EngineError};
 
@@ -31,6 +32,11 @@ impl Engine {
         }
         let placed = self.place(caller, ns, job, env, Role::Viewer).await?;
         let resolution = resolution_for(from, to, now, &self.settings.metrics_retention);
+        if let Some(base) = placed.environment.prometheus_url.as_deref() {
+            let job_name = format!("{}/{}", placed.namespace.name, placed.job.name);
+            let series = self.prometheus_series(base, &job_name, &names, resolution, from, to).await?;
+            return Ok(Metrics { resolution, from, to, series });
+        }
         let rows = self.store.points(placed.deployment.id, &names, resolution, from, to).await?;
         let mut series: Vec<MetricSeries> = Vec::new();
         for p in rows {
@@ -46,5 +52,31 @@ impl Engine {
             }
         }
         Ok(Metrics { resolution, from, to, series })
+    }
+
+    /// The series of a deployment from its environment's Prometheus: job-level, then per vertex.
+    async fn prometheus_series(
+        &self,
+        base: &str,
+        job_name: &str,
+        names: &[MetricName],
+        resolution: weir_model::metrics::Resolution,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<MetricSeries>, EngineError> {
+        let step = prometheus_source::step_for(resolution, self.settings.metrics_interval);
+        let mut series = Vec::new();
+        for per_vertex in [false, true] {
+            for name in names {
+                let Some(q) = prometheus_source::promql(*name, job_name, per_vertex) else { continue };
+                let body =
+                    prometheus_source::query_range(&self.http, base, &q, from, to, step, self.cluster_timeout).await?;
+                let found = prometheus_source::series_of(*name, per_vertex, &body).map_err(|e| {
+                    EngineError::Unavailable(format!("the environment's Prometheus at {base} refused {q}: {e}"))
+                })?;
+                series.extend(found);
+            }
+        }
+        Ok(series)
     }
 }

@@ -61,6 +61,12 @@ pub fn points_of(deployment_id: i64, ts: i64, job: &JobMetrics, taskmanagers: &[
     push(MetricName::TmCpuLoad, "", max(taskmanagers.iter().map(|t| t.cpu_load).collect()));
     push(MetricName::TmHeapUsedBytes, "", sum(taskmanagers.iter().map(|t| t.heap_used_bytes.map(|b| b as f64)).collect()));
     push(MetricName::TmHeapMaxBytes, "", sum(taskmanagers.iter().map(|t| t.heap_max_bytes.map(|b| b as f64)).collect()));
+    push(MetricName::TmGcTimeMsPerSec, "", max(taskmanagers.iter().map(|t| t.gc_time_ms_per_s).collect()));
+    push(
+        MetricName::TmManagedMemoryUsedBytes,
+        "",
+        sum(taskmanagers.iter().map(|t| t.managed_used_bytes.map(|b| b as f64)).collect()),
+    );
     for v in &job.vertices {
         push(MetricName::BusyRatio, &v.name, v.busy_ratio);
         push(MetricName::BackpressureRatio, &v.name, v.backpressure_ratio);
@@ -165,8 +171,8 @@ mod tests {
             last_checkpoint_at_ms: Some(10_000),
         };
         let tms = vec![
-            TaskManagerMetrics { id: "a".into(), slots_total: 4, slots_free: 1, cpu_load: Some(0.3), heap_used_bytes: Some(10), heap_max_bytes: Some(100) },
-            TaskManagerMetrics { id: "b".into(), slots_total: 4, slots_free: 4, cpu_load: Some(0.5), heap_used_bytes: Some(20), heap_max_bytes: None },
+            TaskManagerMetrics { id: "a".into(), slots_total: 4, slots_free: 1, cpu_load: Some(0.3), heap_used_bytes: Some(10), heap_max_bytes: Some(100), gc_time_ms_per_s: Some(3.0), managed_used_bytes: Some(1000), managed_total_bytes: Some(4000) },
+            TaskManagerMetrics { id: "b".into(), slots_total: 4, slots_free: 4, cpu_load: Some(0.5), heap_used_bytes: Some(20), heap_max_bytes: None, gc_time_ms_per_s: Some(7.0), managed_used_bytes: None, managed_total_bytes: None },
         ];
         let points = points_of(7, 25_000, &job, &tms);
         let job_level = |n: M| points.iter().find(|p| p.name == n && p.vertex.is_empty()).map(|p| p.value);
@@ -180,6 +186,8 @@ mod tests {
         assert_eq!(job_level(M::TmCpuLoad), Some(0.5));
         assert_eq!(job_level(M::TmHeapUsedBytes), Some(30.0));
         assert_eq!(job_level(M::TmHeapMaxBytes), Some(100.0));
+        assert_eq!(job_level(M::TmGcTimeMsPerSec), Some(7.0), "the TaskManager collecting most");
+        assert_eq!(job_level(M::TmManagedMemoryUsedBytes), Some(1000.0), "summed over those that report it");
         let per_vertex = points.iter().filter(|p| p.vertex == "sink").count();
         assert_eq!(per_vertex, 4, "busy, back-pressure, in and out per vertex");
         assert!(points.iter().all(|p| p.deployment_id == 7 && p.ts == 25_000));

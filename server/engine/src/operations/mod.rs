@@ -150,6 +150,8 @@ impl Engine {
             tracing::error!(operation = id, "cannot record the end of the operation: {e}");
             return;
         }
+        let took = (chrono::Utc::now() - op.created_at).num_milliseconds().max(0) as f64 / 1000.0;
+        self.telemetry.operation_finished(op.kind.as_str(), error.is_none(), took);
         self.publish_operation(id).await;
         self.publish_deployment(op.deployment_id).await;
     }

@@ -111,6 +111,14 @@ impl Engine {
 
     /// Observe one cluster, then decide and act for each of its watched deployments.
     async fn reconcile_cluster(&self, cluster: cluster::Model, slow_tick: bool) -> Result<(), EngineError> {
+        let started = std::time::Instant::now();
+        let name = cluster.name.clone();
+        let result = self.reconcile_cluster_inner(cluster, slow_tick).await;
+        self.telemetry.reconcile_pass(&name, started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn reconcile_cluster_inner(&self, cluster: cluster::Model, slow_tick: bool) -> Result<(), EngineError> {
         let backend = self.backend(&cluster)?;
         // The deployments first, then the look: whatever an operation changes meanwhile is newer than both,
         // and a stale decision cannot overwrite it (observations are written only for the job they are of).

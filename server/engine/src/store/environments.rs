@@ -12,11 +12,13 @@ impl Store {
         name: &str,
         cluster_id: i64,
         flink_config_json: &str,
+        prometheus_url: Option<&str>,
     ) -> Result<Insert<environment::Model>, DbErr> {
         unique(environment::ActiveModel {
             name: Set(name.to_owned()),
             cluster_id: Set(cluster_id),
             flink_config: Set(flink_config_json.to_owned()),
+            prometheus_url: Set(prometheus_url.map(str::to_owned)),
             created_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -50,8 +52,10 @@ impl Store {
         model: environment::Model,
         cluster_id: i64,
         flink_config_json: &str,
+        prometheus_url: Option<&str>,
     ) -> Result<environment::Model, DbErr> {
         let mut active: environment::ActiveModel = model.into();
+        active.prometheus_url = Set(prometheus_url.map(str::to_owned));
         active.cluster_id = Set(cluster_id);
         active.flink_config = Set(flink_config_json.to_owned());
         active.update(self.db()).await

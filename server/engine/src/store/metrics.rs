@@ -64,15 +64,54 @@ impl Store {
             .await
     }
 
+    /// The job-level points of some measures of several deployments at one resolution, in `[from, to]`, oldest
+    /// first (the dashboard's sparklines, in one query).
+    pub async fn job_level_points(
+        &self,
+        deployment_ids: &[i64],
+        names: &[MetricName],
+        resolution: Resolution,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Model>, DbErr> {
+        if deployment_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Entity::find()
+            .filter(Column::DeploymentId.is_in(deployment_ids.iter().copied()))
+            .filter(Column::Resolution.eq(resolution))
+            .filter(Column::Name.is_in(names.iter().copied()))
+            .filter(Column::Vertex.eq(""))
+            .filter(Column::Ts.gte(from))
+            .filter(Column::Ts.lte(to))
+            .order_by_asc(Column::Ts)
+            .all(self.db())
+            .await
+    }
+
     /// Averages the points of `from` resolution with `since <= ts < until` into buckets of `to` resolution
     /// (`until` is a bucket boundary, so only whole buckets are rolled up; a bucket already rolled up is kept).
     pub async fn roll_up(&self, from: Resolution, to: Resolution, since: i64, until: i64) -> Result<u64, DbErr> {
+        self.roll_up_table("metric_points", "deployment_id, name, vertex", from, to, since, until).await
+    }
+
+    /// The roll-up of a points table whose series are told apart by `keys` (its columns besides resolution, ts
+    /// and value): one `INSERT ... SELECT ... GROUP BY`, the same SQL on SQLite and PostgreSQL.
+    pub(super) async fn roll_up_table(
+        &self,
+        table: &str,
+        keys: &str,
+        from: Resolution,
+        to: Resolution,
+        since: i64,
+        until: i64,
+    ) -> Result<u64, DbErr> {
         let width = to.bucket_ms();
         let sql = format!(
-            "INSERT INTO metric_points (deployment_id, resolution, name, vertex, ts, value) \
-             SELECT deployment_id, '{to}', name, vertex, (ts / {width}) * {width}, AVG(value) FROM metric_points \
+            "INSERT INTO {table} ({keys}, resolution, ts, value) \
+             SELECT {keys}, '{to}', (ts / {width}) * {width}, AVG(value) FROM {table} \
              WHERE resolution = '{from}' AND ts >= {since} AND ts < {until} \
-             GROUP BY deployment_id, name, vertex, (ts / {width}) * {width} \
+             GROUP BY {keys}, (ts / {width}) * {width} \
              ON CONFLICT DO NOTHING"
         );
         let backend = self.db().get_database_backend();
@@ -87,6 +126,16 @@ impl Store {
             .one(self.db())
             .await?
             .map(|p| p.ts))
+    }
+
+    /// The raw points taken at or after `since` (the newest samples, for `GET /metrics`).
+    pub async fn raw_points_since(&self, since: i64) -> Result<Vec<Model>, DbErr> {
+        Entity::find()
+            .filter(Column::Resolution.eq(Resolution::Raw))
+            .filter(Column::Ts.gte(since))
+            .order_by_asc(Column::Ts)
+            .all(self.db())
+            .await
     }
 
     /// Deletes the points of a resolution older than `cutoff`.

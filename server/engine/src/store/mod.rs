@@ -3,9 +3,11 @@
 //! [`Store::connect`] opens the pool and applies pending migrations (from the `weir-migrations` crate).
 //! Each table has an entity in [`entities`] and its queries in a module named after it.
 
+pub mod alerts;
 pub mod artifacts;
 pub mod audit;
 pub mod cluster_jars;
+pub mod cluster_points;
 pub mod clusters;
 pub mod deployments;
 pub mod entities;
@@ -110,6 +112,21 @@ impl Store {
             DbBackend::Sqlite => "sqlite",
             DbBackend::Postgres => "postgres",
             DbBackend::MySql => "mysql",
+        }
+    }
+
+    /// The connection pool: (open connections, idle ones).
+    pub fn pool_stats(&self) -> (u32, u32) {
+        match self.db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle() as u32)
+            }
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle() as u32)
+            }
+            DbBackend::MySql => (0, 0),
         }
     }
 

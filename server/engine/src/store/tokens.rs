@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::entities::api_token::{ActiveModel, Column, Entity, Model};
-use weir_model::Role;
+use weir_model::{Role, TokenScopeKind};
 
 use super::Store;
 
@@ -16,6 +16,7 @@ pub struct NewTokenRow<'a> {
     pub secret_hash: &'a str,
     pub namespace_id: Option<i64>,
     pub role: Option<Role>,
+    pub scope: TokenScopeKind,
 }
 
 impl Store {
@@ -27,6 +28,7 @@ impl Store {
             secret_hash: Set(t.secret_hash.to_owned()),
             namespace_id: Set(t.namespace_id),
             role: Set(t.role),
+            scope: Set(t.scope),
             created_at: Set(Utc::now()),
             ..Default::default()
         }

@@ -1,8 +1,8 @@
 //! Table `api_tokens`: tokens for automation, stored as the SHA-256 of their secret; optionally scoped to one
-//! namespace and a role; `revoked_at` set means refused from the next request on.
+//! namespace and a role, or to reading `GET /metrics` (scope `metrics`); `revoked_at` set means refused from the next request on.
 
 use sea_orm::entity::prelude::*;
-use weir_model::Role;
+use weir_model::{Role, TokenScopeKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_tokens")]
@@ -17,6 +17,8 @@ pub struct Model {
     pub secret_hash: String,
     pub namespace_id: Option<i64>,
     pub role: Option<Role>,
+    /// `api`, or `metrics`: only `GET /metrics`.
+    pub scope: TokenScopeKind,
     pub created_at: ChronoDateTimeUtc,
     pub last_used_at: Option<ChronoDateTimeUtc>,
     pub revoked_at: Option<ChronoDateTimeUtc>,

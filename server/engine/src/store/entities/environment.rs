@@ -12,6 +12,8 @@ pub struct Model {
     pub cluster_id: i64,
     /// Default Flink configuration of jobs in this environment, as a JSON object of strings.
     pub flink_config: String,
+    /// A Prometheus holding this environment's Flink metrics (read with PromQL instead of sampling).
+    pub prometheus_url: Option<String>,
     pub created_at: ChronoDateTimeUtc,
 }
 
