@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("jobs") view=pages::jobs::Jobs ssr=SsrMode::Async/>
                     <Route path=StaticSegment("clusters") view=pages::admin::Clusters ssr=SsrMode::Async/>
                     <Route path=StaticSegment("environments") view=pages::admin::Environments ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("pools") view=pages::pools::Pools ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=pages::login::Login ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=pages::account::Account ssr=SsrMode::Async/>
                     <Route path=StaticSegment("users") view=pages::users::Users ssr=SsrMode::Async/>

@@ -18,6 +18,9 @@ use weir_model::alerts::SilenceMatchers;
 #[cfg(feature = "ssr")]
 use door::{door, fail};
 
+mod pools;
+pub use pools::*;
+
 #[cfg(feature = "ssr")]
 mod door {
     use leptos::prelude::*;
@@ -97,6 +100,7 @@ pub async fn create_environment(
         cluster,
         flink_config: config,
         prometheus_url,
+        pool: None,
     };
     engine.create_environment(&caller, new).await.map_err(fail)
 }
@@ -453,8 +457,8 @@ fn number<T: std::str::FromStr>(what: &str, v: &str) -> Result<Option<T>, Server
 }
 
 /// Creates a channel (owners) from a form: `url` (webhook, Slack, Alertmanager), `secret` (write-only: the
-/// webhook's signing secret, or the SMTP password), and for email `host`, `port`, `tls`, `username`, `from`
-/// and `to` (addresses separated by commas).
+/// webhook's signing secret, or the SMTP password), and for email `host`, `port`, `tls`, `username`, `from`,
+/// `to` (addresses separated by commas) and `ca_pem` (a private server's root certificate).
 #[server(endpoint = "create_alert_channel")]
 #[allow(clippy::too_many_arguments)]
 pub async fn create_alert_channel(
@@ -469,7 +473,20 @@ pub async fn create_alert_channel(
     #[server(default)] username: String,
     #[server(default)] from: String,
     #[server(default)] to: String,
+    #[server(default)] ca_pem: String,
 ) -> Result<AlertChannel, ServerFnError> {
+    let config = channel_config(&kind, [&url, &secret, &host, &port, &tls, &username, &from, &to, &ca_pem])?;
+    let (engine, caller) = door()?;
+    let new = weir_engine::alerts::manage::NewChannel { name: name.trim().into(), kind: kind.trim().into(), config };
+    engine.create_alert_channel(&caller, &ns, new).await.map_err(fail)
+}
+
+/// A channel's settings as the engine takes them, from a channel form's fields (`url`, `secret`, `host`,
+/// `port`, `tls`, `username`, `from`, `to`, `ca_pem`); empty fields are left out (an empty secret keeps the
+/// stored one).
+#[cfg(feature = "ssr")]
+fn channel_config(kind: &str, fields: [&str; 9]) -> Result<serde_json::Value, ServerFnError> {
+    let [url, secret, host, port, tls, username, from, to, ca_pem] = fields;
     let mut config = serde_json::Map::new();
     let mut put = |k: &str, v: Option<serde_json::Value>| {
         if let Some(v) = v {
@@ -479,25 +496,44 @@ pub async fn create_alert_channel(
     let text = |v: &str| given(v).map(serde_json::Value::String);
     if kind.trim() == "email" {
         put("host", Some(serde_json::Value::String(host.trim().to_owned())));
-        put("port", number::<u16>("port", &port)?.map(serde_json::Value::from));
-        put("tls", text(&tls));
-        put("username", text(&username));
-        put("password", text(&secret));
+        put("port", number::<u16>("port", port)?.map(serde_json::Value::from));
+        put("tls", text(tls));
+        put("username", text(username));
+        put("password", text(secret));
         put("from", Some(serde_json::Value::String(from.trim().to_owned())));
         let to: Vec<serde_json::Value> =
             to.split([',', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(|a| a.to_owned().into()).collect();
         put("to", Some(serde_json::Value::Array(to)));
+        put("ca_pem", text(ca_pem));
     } else {
-        put("url", text(&url));
-        put("secret", text(&secret));
+        put("url", text(url));
+        put("secret", text(secret));
     }
+    Ok(serde_json::Value::Object(config))
+}
+
+/// Changes a channel's settings (owners), from the same fields as [`create_alert_channel`] (`kind`: the
+/// channel's kind, which does not change); an empty `secret` (or Slack `url`) keeps the stored one.
+#[server(endpoint = "update_alert_channel")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_alert_channel(
+    ns: String,
+    name: String,
+    kind: String,
+    #[server(default)] url: String,
+    #[server(default)] secret: String,
+    #[server(default)] host: String,
+    #[server(default)] port: String,
+    #[server(default)] tls: String,
+    #[server(default)] username: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+    #[server(default)] ca_pem: String,
+) -> Result<AlertChannel, ServerFnError> {
+    let config = channel_config(&kind, [&url, &secret, &host, &port, &tls, &username, &from, &to, &ca_pem])?;
     let (engine, caller) = door()?;
-    let new = weir_engine::alerts::manage::NewChannel {
-        name: name.trim().into(),
-        kind: kind.trim().into(),
-        config: serde_json::Value::Object(config),
-    };
-    engine.create_alert_channel(&caller, &ns, new).await.map_err(fail)
+    let change = weir_engine::alerts::manage::ChannelChange { config };
+    engine.update_alert_channel(&caller, &ns, &name, change).await.map_err(fail)
 }
 
 /// Sends a test message through a channel (owners); the answer says whether it was delivered.
@@ -554,6 +590,47 @@ pub async fn create_alert_rule(
 pub async fn delete_alert_rule(ns: String, name: String) -> Result<(), ServerFnError> {
     let (engine, caller) = door()?;
     engine.delete_alert_rule(&caller, &ns, &name).await.map_err(fail)
+}
+
+/// Changes a rule (owners) from the same fields as [`create_alert_rule`], all of them given: its condition
+/// and figures (empty: the kind's default), its scope (an empty `job` or `environment`: all) and `channels`.
+#[server(endpoint = "update_alert_rule")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_alert_rule(
+    ns: String,
+    name: String,
+    kind: String,
+    #[server(default)] for_s: String,
+    #[server(default)] threshold: String,
+    #[server(default)] window_s: String,
+    #[server(default)] job: String,
+    #[server(default)] environment: String,
+    #[server(default)] channels: String,
+) -> Result<AlertRule, ServerFnError> {
+    let condition = weir_engine::alerts::manage::ConditionInput {
+        kind: kind.trim().into(),
+        for_s: number("for (seconds)", &for_s)?,
+        threshold: number("threshold", &threshold)?,
+        window_s: number("window (seconds)", &window_s)?,
+    };
+    let channels = channels.split([',', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let (engine, caller) = door()?;
+    let change = weir_engine::alerts::manage::RuleChange {
+        condition: Some(condition),
+        job: Some(given(&job)),
+        environment: Some(given(&environment)),
+        channels: Some(channels),
+        enabled: None,
+    };
+    engine.update_alert_rule(&caller, &ns, &name, change).await.map_err(fail)
+}
+
+/// Enables or disables a rule (owners); a disabled rule fires nothing.
+#[server(endpoint = "set_alert_rule_enabled")]
+pub async fn set_alert_rule_enabled(ns: String, name: String, enabled: bool) -> Result<AlertRule, ServerFnError> {
+    let (engine, caller) = door()?;
+    let change = weir_engine::alerts::manage::RuleChange { enabled: Some(enabled), ..Default::default() };
+    engine.update_alert_rule(&caller, &ns, &name, change).await.map_err(fail)
 }
 
 /// Silences alerts (owners) for `hours` from now: those matching `job`, `environment` and `rule` (each

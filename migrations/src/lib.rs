@@ -11,6 +11,7 @@ mod m20261122_000005_metric_points;
 mod m20261122_000006_alerts;
 mod m20261122_000007_cluster_points;
 mod m20261122_000008_token_scope_prometheus;
+mod m20261122_000009_pools;
 mod shapes;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_alerts::Migration),
             Box::new(m20261122_000007_cluster_points::Migration),
             Box::new(m20261122_000008_token_scope_prometheus::Migration),
+            Box::new(m20261122_000009_pools::Migration),
         ]
     }
 }

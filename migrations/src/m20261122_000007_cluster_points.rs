@@ -1,5 +1,6 @@
-//! Cluster history: each cluster's slots, CPU and heap from the reconciler's looks, kept raw and as one-minute
-//! and one-hour averages (`resolution`), deleted by retention like `metric_points`.
+//! Cluster history: each cluster's slots, CPU, heap, GC and managed memory from the reconciler's looks — the
+//! cluster's totals (`task_manager` empty) and each TaskManager's own — kept raw and as one-minute and one-hour
+//! averages (`resolution`), deleted by retention like `metric_points`.
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ enum ClusterPoints {
     Table,
     ClusterId,
     Resolution,
+    TaskManager,
     Name,
     Ts,
     Value,
@@ -33,6 +35,7 @@ impl MigrationTrait for Migration {
                     .table(ClusterPoints::Table)
                     .col(ColumnDef::new(ClusterPoints::ClusterId).big_integer().not_null())
                     .col(ColumnDef::new(ClusterPoints::Resolution).string().not_null())
+                    .col(ColumnDef::new(ClusterPoints::TaskManager).string().not_null().default(""))
                     .col(ColumnDef::new(ClusterPoints::Name).string().not_null())
                     .col(ColumnDef::new(ClusterPoints::Ts).big_integer().not_null())
                     .col(ColumnDef::new(ClusterPoints::Value).double().not_null())
@@ -40,6 +43,7 @@ impl MigrationTrait for Migration {
                         Index::create()
                             .col(ClusterPoints::ClusterId)
                             .col(ClusterPoints::Resolution)
+                            .col(ClusterPoints::TaskManager)
                             .col(ClusterPoints::Name)
                             .col(ClusterPoints::Ts),
                     )

@@ -49,6 +49,21 @@ impl From<EngineError> for ApiError {
             EngineError::Busy { operation } => {
                 err.details.insert("operation".into(), json!(operation));
             }
+            EngineError::QuotaExceeded { pool, namespace, refusal } => {
+                // Whole numbers as integers (slots, MB), CPU cores as they are.
+                let number = |x: f64| if x.fract() == 0.0 && x.abs() < 1e15 { json!(x as i64) } else { json!(x) };
+                let limit_key = match refusal.limit {
+                    weir_model::pools::QuotaLimit::Quota => "quota",
+                    weir_model::pools::QuotaLimit::Pool => "capacity",
+                };
+                err.details.insert("limit".into(), json!(refusal.limit));
+                err.details.insert("resource".into(), json!(refusal.resource));
+                err.details.insert("pool".into(), json!(pool));
+                err.details.insert("namespace".into(), json!(namespace));
+                err.details.insert("needed".into(), number(refusal.needed));
+                err.details.insert("used".into(), number(refusal.used));
+                err.details.insert(limit_key.into(), number(refusal.allowed));
+            }
             EngineError::Throttled { retry_after } => {
                 err.details.insert("retry_after".into(), json!(retry_after));
             }

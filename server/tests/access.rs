@@ -127,6 +127,12 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         rest(g.clone(), "/clusters/local/history?names=slots_used", None, Signed, &[200]),
         rest(g.clone(), "/environments", None, Signed, &[200]),
         rest(p.clone(), "/environments", Some(json!({"name": "e-{me}", "cluster": "local"})), Admin, &[201]),
+        rest(Method::PATCH, "/environments/spare-env", Some(json!({"pool": "spare-pool"})), Admin, &[200]),
+        rest(g.clone(), "/pools", None, Signed, &[200]),
+        rest(p.clone(), "/pools", Some(json!({"name": "p-{me}", "cluster": "local", "capacity": {"slots": 4}})), Admin, &[201]),
+        rest(Method::PATCH, "/pools/spare-pool", Some(json!({"capacity": {"slots": 6}})), Admin, &[200]),
+        rest(Method::DELETE, "/pools/gone-{me}", None, Admin, &[204]),
+        rest(Method::PUT, "/pools/spare-pool/quotas/team", Some(json!({"slots": 4})), Admin, &[200]),
         rest(g.clone(), &format!("{team}/jobs"), None, Viewer, &[200]),
         rest(p.clone(), &format!("{team}/jobs"), Some(json!({"name": "j-{me}", "kind": "sql"})), Editor, &[201]),
         rest(g.clone(), job, None, Viewer, &[200]),
@@ -175,6 +181,10 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         server_fn::<sf::ListEnvironments>(&[], Signed, &[200]),
         server_fn::<sf::RegisterCluster>(&[("name", "sc-{me}"), ("kind", "flink-session"), ("rest_url", "http://localhost:1")], Admin, &[200]),
         server_fn::<sf::CreateEnvironment>(&[("name", "se-{me}"), ("cluster", "local"), ("flink_config", "")], Admin, &[200]),
+        server_fn::<sf::ListPools>(&[], Signed, &[200]),
+        server_fn::<sf::CreatePool>(&[("name", "sp-{me}"), ("cluster", "local"), ("slots", "4"), ("cpu_cores", ""), ("memory_mb", "")], Admin, &[200]),
+        server_fn::<sf::SetQuota>(&[("pool", "spare-pool"), ("ns", "team"), ("slots", "3"), ("cpu_cores", ""), ("memory_mb", "")], Admin, &[200]),
+        server_fn::<sf::SetEnvironmentPool>(&[("env", "spare-env"), ("pool", "")], Admin, &[200]),
         server_fn::<sf::ListJobRows>(&[("ns", "team")], Viewer, &[200]),
         server_fn::<sf::GetJobDetail>(&[("ns", "team"), ("job", "j")], Viewer, &[200]),
         server_fn::<sf::GetVersionDiff>(&[("ns", "team"), ("job", "j"), ("a", "1"), ("b", "2")], Viewer, &[200]),
@@ -216,8 +226,19 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
             &[200],
         ),
         server_fn::<sf::TestAlertChannel>(&[("ns", "team"), ("name", "spare-channel")], Owner, &[200]),
+        server_fn::<sf::UpdateAlertChannel>(
+            &[("ns", "team"), ("name", "spare-channel"), ("kind", "webhook"), ("url", "http://127.0.0.1:9/hook")],
+            Owner,
+            &[200],
+        ),
         server_fn::<sf::DeleteAlertChannel>(&[("ns", "team"), ("name", "sgone-{me}")], Owner, &[200]),
         server_fn::<sf::CreateAlertRule>(&[("ns", "team"), ("name", "sr-{me}"), ("kind", "restarts"), ("threshold", "3")], Owner, &[200]),
+        server_fn::<sf::UpdateAlertRule>(
+            &[("ns", "team"), ("name", "restarting"), ("kind", "restarts"), ("threshold", "3"), ("window_s", "600")],
+            Owner,
+            &[200],
+        ),
+        server_fn::<sf::SetAlertRuleEnabled>(&[("ns", "team"), ("name", "restarting"), ("enabled", "true")], Owner, &[200]),
         server_fn::<sf::DeleteAlertRule>(&[("ns", "team"), ("name", "sgone-{me}")], Owner, &[200]),
         server_fn::<sf::CreateSilence>(&[("ns", "team"), ("job", "j"), ("hours", "2"), ("comment", "by {me}")], Owner, &[200]),
         // The world's first silence may be gone already (the REST row ends it first).
@@ -237,6 +258,10 @@ fn all_server_fn_paths() -> Vec<&'static str> {
         sf::ListEnvironments::PATH,
         sf::RegisterCluster::PATH,
         sf::CreateEnvironment::PATH,
+        sf::ListPools::PATH,
+        sf::CreatePool::PATH,
+        sf::SetQuota::PATH,
+        sf::SetEnvironmentPool::PATH,
         sf::ListJobRows::PATH,
         sf::GetJobDetail::PATH,
         sf::GetVersionDiff::PATH,
@@ -272,6 +297,9 @@ fn all_server_fn_paths() -> Vec<&'static str> {
         sf::TestAlertChannel::PATH,
         sf::DeleteAlertChannel::PATH,
         sf::CreateAlertRule::PATH,
+        sf::UpdateAlertRule::PATH,
+        sf::SetAlertRuleEnabled::PATH,
+        sf::UpdateAlertChannel::PATH,
         sf::DeleteAlertRule::PATH,
         sf::CreateSilence::PATH,
         sf::DeleteSilence::PATH,
@@ -304,7 +332,9 @@ async fn fingerprint(s: &TestServer) -> Value {
         ("versions", "SELECT id FROM versions ORDER BY id"),
         ("artifacts", "SELECT id FROM artifacts ORDER BY id"),
         ("clusters", "SELECT id, name, rest_url FROM clusters ORDER BY id"),
-        ("environments", "SELECT id, name FROM environments ORDER BY id"),
+        ("environments", "SELECT id, name, pool_id FROM environments ORDER BY id"),
+        ("pools", "SELECT id, name, slots FROM pools ORDER BY id"),
+        ("pool_quotas", "SELECT id, slots FROM pool_quotas ORDER BY id"),
         ("operations", "SELECT id FROM operations ORDER BY id"),
         ("alert_channels", "SELECT id, name, config, secret FROM alert_channels ORDER BY id"),
         ("alert_rules", "SELECT id, name, enabled, for_s FROM alert_rules ORDER BY id"),
@@ -362,6 +392,20 @@ async fn world() -> World {
             let rule: NewRule = serde_json::from_value(json!({"name": name, "condition": {"kind": "operation_failed"}})).expect("rule");
             e.create_alert_rule(&sys, "team", rule).await.expect("rule");
         }
+    }
+    {
+        // Pools for the rows to change and delete, and an environment (on the shared cluster, used by no job)
+        // to attach to them.
+        use weir_engine::environments::NewEnvironment;
+        use weir_engine::pools::NewPool;
+        let capacity = weir_model::pools::Resources { slots: 8, cpu_cores: None, memory_mb: None };
+        let pool = |name: String| NewPool { name, cluster: "local".into(), capacity: capacity.clone() };
+        e.create_pool(&sys, pool("spare-pool".into())).await.expect("pool");
+        for who in CALLERS {
+            e.create_pool(&sys, pool(format!("gone-{who}"))).await.expect("pool");
+        }
+        let env = NewEnvironment { name: "spare-env".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None, pool: None };
+        e.create_environment(&sys, env).await.expect("environment");
     }
     let mut clients = HashMap::new();
     clients.insert("anonymous", Api::new(&s.base));

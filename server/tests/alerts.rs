@@ -1,8 +1,9 @@
 //! Alerts end to end: on the real Flink, a job cancelled behind Weir's back fires exactly one grouped, signed
 //! webhook within the rule's duration plus a tick, and one resolved message after a redeploy; a silenced rule
 //! sends nothing; a receiver that is down gets retries and the failure is in the history. Mail reaches a real
-//! local SMTP server (aiosmtpd); alerts reach a real Alertmanager (Debian's prometheus-alertmanager). The API
-//! refuses bad input and never shows a secret; the store's alert queries on SQLite and PostgreSQL.
+//! local SMTP server (aiosmtpd), also over STARTTLS with a login and a private certificate; alerts reach a real
+//! Alertmanager (Debian's prometheus-alertmanager). The API refuses bad input and never shows a secret; the
+//! store's alert queries on SQLite and PostgreSQL.
 
 mod common;
 
@@ -273,6 +274,144 @@ async fn mail_arrives_at_a_real_smtp_server() {
     let test = api.post_ok(&format!("{ns}/alert-channels/mail/test"), json!({}), 200).await;
     assert_eq!(test["delivered"], false, "{test}");
     assert!(test["error"].as_str().is_some_and(|e| e.contains("SMTP 127.0.0.1")), "{test}");
+}
+
+/// aiosmtpd as a submission server: STARTTLS required (with the certificate and key given), then a login
+/// required, and only `weir` / `s3cret` accepted. Every login attempt and every mail is a JSON line in the log.
+/// Arguments: port, certificate, key, log.
+const SMTP_STARTTLS_AUTH: &str = r#"
+import json, logging, ssl, sys, time, warnings
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# Quiet: the handshake Weir refuses on purpose (a traceback) and aiosmtpd's own deprecation warning.
+logging.getLogger('mail.log').setLevel(logging.CRITICAL)
+warnings.simplefilter('ignore', DeprecationWarning)
+
+port, cert, key, log = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+
+def note(**fields):
+    with open(log, 'a') as f:
+        f.write(json.dumps(fields) + '\n')
+
+def tls_version(session):
+    ssl_object = (session.ssl or {}).get('ssl_object')
+    return ssl_object.version() if ssl_object else None
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b'weir' and auth_data.password == b's3cret'
+    login = auth_data.login.decode() if isinstance(auth_data, LoginPassword) else None
+    note(event='auth', mechanism=mechanism, login=login, ok=ok, tls=tls_version(session))
+    # handled=False: aiosmtpd answers a refused login itself (535).
+    return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+class Keep:
+    async def handle_DATA(self, server, session, envelope):
+        login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
+        note(event='mail', authenticated=bool(session.authenticated), login=login,
+             tls=tls_version(session), rcpt=envelope.rcpt_tos, content=envelope.content.decode('utf-8', 'replace'))
+        return '250 OK'
+
+context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+context.load_cert_chain(cert, key)
+c = Controller(Keep(), hostname='127.0.0.1', port=port, tls_context=context, require_starttls=True,
+               auth_required=True, authenticator=authenticator)
+c.start()
+while True:
+    time.sleep(1)
+"#;
+
+/// The JSON lines the SMTP server above logged.
+fn smtp_log(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+#[tokio::test]
+async fn mail_goes_over_starttls_with_a_login_to_a_private_server() {
+    // A self-signed certificate for the address Weir connects to; the channel trusts it with `ca_pem`.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).expect("a certificate");
+    let (cert_file, key_file, log) = (dir.path().join("cert.pem"), dir.path().join("key.pem"), dir.path().join("smtp.log"));
+    std::fs::write(&cert_file, cert.pem()).expect("write the certificate");
+    std::fs::write(&key_file, signing_key.serialize_pem()).expect("write the key");
+    let port = free_port();
+    let child = tokio::process::Command::new("python3")
+        .arg("-c")
+        .arg(SMTP_STARTTLS_AUTH)
+        .arg(port.to_string())
+        .arg(&cert_file)
+        .arg(&key_file)
+        .arg(&log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start aiosmtpd");
+    let _smtp = Child(child);
+    wait_port(port, 20, "aiosmtpd").await;
+
+    let s = common::server(fast_alerts).await;
+    let api = s.api();
+    let ns = "/api/v1/namespaces/default";
+    let config = |password: &str, ca_pem: Option<&str>| {
+        let mut c = json!({"host": "127.0.0.1", "port": port, "tls": "starttls", "username": "weir", "password": password,
+                           "from": "weir@example.com", "to": ["oncall@example.com"]});
+        if let Some(pem) = ca_pem {
+            c["ca_pem"] = json!(pem);
+        }
+        c
+    };
+    let ca_pem = cert.pem();
+
+    // A ca_pem that is not a certificate is refused with the reason.
+    let (st, answer) = api.post(&format!("{ns}/alert-channels"), json!({"name": "mail", "kind": "email", "config": config("s3cret", Some("not a certificate"))})).await;
+    assert_eq!(st, 400, "{answer}");
+    assert!(answer["error"]["message"].as_str().is_some_and(|m| m.contains("'ca_pem' is not a PEM certificate")), "{answer}");
+
+    let created = api
+        .post_ok(&format!("{ns}/alert-channels"), json!({"name": "mail", "kind": "email", "config": config("s3cret", Some(&ca_pem))}), 201)
+        .await;
+    assert_eq!((created["config"]["tls"].as_str(), created["secret_set"].as_bool()), (Some("starttls"), Some(true)), "{created}");
+    assert_eq!(created["config"]["ca_pem"], json!(ca_pem), "the root is shown, it is no secret");
+    assert!(!created.to_string().contains("s3cret"), "the password is never shown: {created}");
+    let test = api.post_ok(&format!("{ns}/alert-channels/mail/test"), json!({}), 200).await;
+    assert_eq!(test["delivered"], true, "{test}");
+    let start = Instant::now();
+    let mail = loop {
+        if let Some(m) = smtp_log(&log).into_iter().find(|e| e["event"] == "mail") {
+            break m;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no mail arrived: {:?}", smtp_log(&log));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let content = mail["content"].as_str().unwrap_or_default();
+    assert!(content.contains("Subject: [Weir] [TEST] default/weir-test"), "{mail}");
+    assert!(content.contains("To: oncall@example.com"), "{mail}");
+    assert_eq!(mail["rcpt"], json!(["oncall@example.com"]), "{mail}");
+    assert_eq!((mail["authenticated"].as_bool(), mail["login"].as_str()), (Some(true), Some("weir")), "the server saw the login: {mail}");
+    assert!(mail["tls"].as_str().is_some_and(|v| v.starts_with("TLSv1.")), "the mail came over TLS: {mail}");
+    let logins: Vec<Value> = smtp_log(&log).into_iter().filter(|e| e["event"] == "auth").collect();
+    assert_eq!(logins.len(), 1, "{logins:?}");
+    assert_eq!((logins[0]["ok"].as_bool(), logins[0]["tls"].as_str().is_some()), (Some(true), true), "logged in inside TLS: {logins:?}");
+
+    // Without `ca_pem` the private certificate is not trusted: nothing is sent, and the error says why.
+    let (st, changed) = api.call(reqwest::Method::PATCH, &format!("{ns}/alert-channels/mail"), Some(json!({"config": config("s3cret", None)}))).await;
+    assert_eq!(st, 200, "{changed}");
+    let test = api.post_ok(&format!("{ns}/alert-channels/mail/test"), json!({}), 200).await;
+    assert_eq!(test["delivered"], false, "{test}");
+    assert!(test["error"].as_str().is_some_and(|e| e.contains("SMTP 127.0.0.1") && e.contains("certificate")), "{test}");
+
+    // A wrong password: the server refuses the login, the test says so, and no mail arrives.
+    let (st, changed) = api.call(reqwest::Method::PATCH, &format!("{ns}/alert-channels/mail"), Some(json!({"config": config("wrong", Some(&ca_pem))}))).await;
+    assert_eq!(st, 200, "{changed}");
+    let test = api.post_ok(&format!("{ns}/alert-channels/mail/test"), json!({}), 200).await;
+    assert_eq!(test["delivered"], false, "{test}");
+    assert!(test["error"].as_str().is_some_and(|e| e.contains("SMTP 127.0.0.1") && e.contains("535")), "{test}");
+    let logged = smtp_log(&log);
+    let refused = logged.iter().filter(|e| e["event"] == "auth" && e["ok"] == false).count();
+    assert_eq!(refused, 1, "the server refused one login: {logged:?}");
+    assert_eq!(logged.iter().filter(|e| e["event"] == "mail").count(), 1, "no second mail: {logged:?}");
+    let history = api.get(&format!("{ns}/alert-history")).await;
+    assert_eq!((history[0]["event"].as_str(), history[0]["status"].as_str()), (Some("test"), Some("failed")), "{history}");
 }
 
 #[tokio::test]

@@ -26,27 +26,37 @@ async fn cluster_points_roll_up_and_expire_on_every_database() {
         let label = db.label;
         let store = db.store().await;
         let cluster = inserted(store.insert_cluster("c", "flink-session", "http://c:8081").await);
-        let point = |name: N, ts: i64, value: f64| ClusterPoint { cluster_id: cluster.id, name, ts, value };
+        let point = |name: N, ts: i64, value: f64| ClusterPoint { cluster_id: cluster.id, task_manager: String::new(), name, ts, value };
+        let of_tm = |tm: &str, ts: i64, value: f64| ClusterPoint { task_manager: tm.to_owned(), ..point(N::CpuLoad, ts, value) };
         let points = vec![
             point(N::SlotsUsed, 1_000, 2.0),
             point(N::SlotsUsed, 30_000, 4.0),
             point(N::SlotsUsed, 61_000, 8.0),
             point(N::CpuLoad, 1_000, 0.5),
+            of_tm("tm-1", 1_000, 0.25),
+            of_tm("tm-1", 30_000, 0.75),
+            of_tm("tm-2", 1_000, 0.5),
         ];
         store.insert_cluster_points(points.clone()).await.expect("insert");
         store.insert_cluster_points(points).await.expect("insert again: kept once");
-        let raw = store.cluster_points(cluster.id, &[N::SlotsUsed], Resolution::Raw, 0, 120_000).await.expect("read");
+        let raw = store.cluster_points(cluster.id, &[N::SlotsUsed], false, Resolution::Raw, 0, 120_000).await.expect("read");
         assert_eq!(raw.iter().map(|p| p.value).collect::<Vec<_>>(), vec![2.0, 4.0, 8.0], "[{label}]");
-        let both = store.cluster_points(cluster.id, &[N::SlotsUsed, N::CpuLoad], Resolution::Raw, 0, 10_000).await.expect("read");
-        assert_eq!(both.len(), 2, "[{label}] by name and range: {both:?}");
+        let both = store.cluster_points(cluster.id, &[N::SlotsUsed, N::CpuLoad], false, Resolution::Raw, 0, 10_000).await.expect("read");
+        assert_eq!(both.len(), 2, "[{label}] by name and range, the totals only: {both:?}");
+        let cpu = store.cluster_points(cluster.id, &[N::CpuLoad], true, Resolution::Raw, 0, 120_000).await.expect("read");
+        let got: Vec<(&str, f64)> = cpu.iter().map(|p| (p.task_manager.as_str(), p.value)).collect();
+        assert_eq!(got, vec![("", 0.5), ("tm-1", 0.25), ("tm-1", 0.75), ("tm-2", 0.5)], "[{label}] the totals, then each TaskManager");
         store.roll_up_cluster_points(Resolution::Raw, Resolution::Minute, 0, 60_000).await.expect("roll up");
         store.roll_up_cluster_points(Resolution::Raw, Resolution::Minute, 0, 60_000).await.expect("roll up again");
-        let minutes = store.cluster_points(cluster.id, &[N::SlotsUsed], Resolution::Minute, 0, 120_000).await.expect("read");
+        let minutes = store.cluster_points(cluster.id, &[N::SlotsUsed], false, Resolution::Minute, 0, 120_000).await.expect("read");
         assert_eq!(minutes.len(), 1, "[{label}] {minutes:?}");
         assert_eq!((minutes[0].ts, minutes[0].value), (0, 3.0), "[{label}] the minute's average");
+        let tm_minutes = store.cluster_points(cluster.id, &[N::CpuLoad], true, Resolution::Minute, 0, 120_000).await.expect("read");
+        let got: Vec<(&str, f64)> = tm_minutes.iter().map(|p| (p.task_manager.as_str(), p.value)).collect();
+        assert_eq!(got, vec![("", 0.5), ("tm-1", 0.5), ("tm-2", 0.5)], "[{label}] each TaskManager rolled up on its own");
         assert_eq!(store.newest_cluster_point(Resolution::Minute).await.expect("newest"), Some(0), "[{label}]");
-        assert_eq!(store.delete_cluster_points_before(Resolution::Raw, 60_000).await.expect("retention"), 3, "[{label}]");
-        let left = store.cluster_points(cluster.id, &[N::SlotsUsed, N::CpuLoad], Resolution::Raw, 0, 120_000).await.expect("read");
+        assert_eq!(store.delete_cluster_points_before(Resolution::Raw, 60_000).await.expect("retention"), 6, "[{label}]");
+        let left = store.cluster_points(cluster.id, &[N::SlotsUsed, N::CpuLoad], true, Resolution::Raw, 0, 120_000).await.expect("read");
         assert_eq!(left.len(), 1, "[{label}]");
         db.cleanup().await;
     }
@@ -103,6 +113,24 @@ async fn a_deployed_job_is_charted_within_a_minute() {
     let slots = h["series"].as_array().into_iter().flatten().find(|s| s["name"] == "slots_total").cloned().unwrap_or_default();
     assert!(slots["points"].as_array().is_some_and(|p| !p.is_empty()), "cluster slots over time: {h}");
     assert_eq!(slots["unit"], "slots");
+    // Each TaskManager's own series beside the cluster's totals, in the cluster history and in the job's
+    // TaskManager measures (read until the reconciler has read the TaskManagers' metrics, within a minute).
+    let started = Instant::now();
+    loop {
+        let h = api.get("/api/v1/clusters/local/history?names=cpu_load,heap_used_bytes").await;
+        let m = api.get(&format!("{dep}/metrics?names=tm_heap_used_bytes")).await;
+        let per_tm = |v: &serde_json::Value| {
+            v["series"].as_array().into_iter().flatten().filter(|s| s["task_manager"].as_str().is_some_and(|t| !t.is_empty())).count()
+        };
+        let totals = h["series"].as_array().into_iter().flatten().filter(|s| s["task_manager"].is_null()).count();
+        if per_tm(&h) >= 2 && totals == 2 && per_tm(&m) >= 1 {
+            let job_level = m["series"].as_array().into_iter().flatten().filter(|s| s["task_manager"].is_null()).count();
+            assert_eq!(job_level, 1, "the job-level heap beside each TaskManager's: {m}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no per-TaskManager series after a minute: {h} {m}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let (st, body) = api.call(reqwest::Method::GET, "/api/v1/clusters/local/history?names=cpu", None).await;
     assert_eq!(st, 400, "{body}");
     let (st, _) = api.call(reqwest::Method::GET, "/api/v1/clusters/nowhere/history", None).await;

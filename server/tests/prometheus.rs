@@ -228,6 +228,21 @@ async fn an_environment_reads_its_history_from_its_prometheus() {
     assert_eq!(st, 400, "{body}");
     assert!(api.get("/api/v1/environments").await.as_array().is_some_and(|l| l.iter().all(|e| e["name"] != "bad")));
 
+    // PATCH: a bad URL, an unknown field and an unknown environment are refused and change nothing; null
+    // stops reading from Prometheus, a URL starts again.
+    let env = "/api/v1/environments/observed";
+    for (body, want) in [(json!({"prometheus_url": "ftp://x"}), 400), (json!({"colour": "red"}), 422)] {
+        let (st, answer) = api.call(Method::PATCH, env, Some(body)).await;
+        assert_eq!(st, want, "{answer}");
+    }
+    let (st, _) = api.call(Method::PATCH, "/api/v1/environments/nowhere", Some(json!({}))).await;
+    assert_eq!(st, 404);
+    let (st, answer) = api.call(Method::PATCH, env, Some(json!({"prometheus_url": null}))).await;
+    assert_eq!((st, answer["prometheus_url"].clone()), (200, Value::Null), "{answer}");
+    let (st, answer) = api.call(Method::PATCH, env, Some(json!({"prometheus_url": format!("{}/", prom.url)}))).await;
+    assert_eq!((st, answer["prometheus_url"].as_str()), (200, Some(prom.url.as_str())), "{answer}");
+    assert_eq!(answer["flink_config"], json!({}), "what was left out stays: {answer}");
+
     let jobs = "/api/v1/namespaces/default/jobs";
     api.post_ok(jobs, json!({"name": "reported", "kind": "sql"}), 201).await;
     api.post_ok(&format!("{jobs}/reported/versions"), json!({"sql": common::stateful_sql("r"), "message": "v1"}), 201).await;
@@ -256,6 +271,36 @@ async fn an_environment_reads_its_history_from_its_prometheus() {
     let restarts = answer["series"].as_array().into_iter().flatten().find(|s| s["name"] == "restarts").expect("restarts");
     assert_eq!(restarts["points"][0][1], 0.0, "{restarts}");
     assert_eq!(restarts["unit"], "count");
+
+    // Each TaskManager running the job has its own series (the reporter's tm_id) beside the busiest.
+    let m = api.get(&format!("{dep}/metrics?names=tm_cpu_load")).await;
+    let cpu: Vec<&Value> = m["series"].as_array().into_iter().flatten().collect();
+    assert!(cpu.iter().any(|s| s["task_manager"].is_null()), "the busiest TaskManager's CPU: {m}");
+    assert!(cpu.iter().any(|s| s["task_manager"].as_str().is_some_and(|t| !t.is_empty())), "each TaskManager's CPU: {m}");
+
+    // Alert rules on measures read them from the same Prometheus: a checkpoint-age rule with threshold 0
+    // holds as soon as Prometheus has the job's checkpoint figures, and fires.
+    let (st, body) = api
+        .call(
+            Method::POST,
+            "/api/v1/namespaces/default/alert-rules",
+            Some(json!({"name": "prom-checkpoint-age", "job": "reported", "environment": "observed",
+                        "condition": {"kind": "checkpoint_age", "threshold": 0, "for_s": 0}, "channels": []})),
+        )
+        .await;
+    assert_eq!(st, 201, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let alerts = api.get("/api/v1/alerts").await;
+        let fired = alerts.as_array().into_iter().flatten().find(|a| a["rule"] == "prom-checkpoint-age").cloned();
+        if let Some(a) = fired.filter(|a| a["state"] == "firing") {
+            assert_eq!((a["job"].as_str(), a["environment"].as_str()), (Some("reported"), Some("observed")), "{a}");
+            assert!(a["value"].as_str().is_some_and(|v| v.ends_with(" s")), "the age in seconds: {a}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rule on Prometheus' figures did not fire in 90 s: {alerts}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 
     // Weir itself sampled nothing (this server's database holds only this deployment).
     let raw = s.engine.store().raw_points_since(0).await.expect("points");

@@ -164,3 +164,72 @@ async fn metric_points_roll_up_and_expire_on_every_database() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn pools_quotas_and_what_runs_in_them_on_every_database() {
+    use sea_orm::Set;
+    use weir_engine::store::entities::version;
+    use weir_engine::store::operations::{Admission, Desired};
+    use weir_model::pools::Resources;
+    use weir_model::{DesiredState, OperationKind};
+    for db in common::databases().await {
+        let label = db.label;
+        let store = db.store().await;
+        let cluster = inserted(store.insert_cluster("pc", "flink-session", "http://p:8081").await);
+        let capacity = Resources { slots: 8, cpu_cores: Some(4.5), memory_mb: Some(8192) };
+        let pool = inserted(store.insert_pool("p", cluster.id, &capacity).await);
+        assert_eq!((pool.slots, pool.cpu_cores, pool.memory_mb), (8, Some(4.5), Some(8192)), "[{label}]");
+        assert!(matches!(store.insert_pool("p", cluster.id, &capacity).await.expect("answered"), Insert::Duplicate), "[{label}]");
+        assert!(store.insert_pool("ghost", 99_999, &capacity).await.is_err(), "[{label}] a pool needs its cluster");
+        let changed = store.update_pool(pool.clone(), &Resources { slots: 6, cpu_cores: None, memory_mb: None }).await.expect("update");
+        assert_eq!((changed.slots, changed.cpu_cores, changed.memory_mb), (6, None, None), "[{label}]");
+
+        // Environments draw from it; a missing pool is refused by the foreign key.
+        let env = inserted(store.insert_environment("penv", cluster.id, "{}", None).await);
+        assert_eq!(env.pool_id, None, "[{label}] no pool by default");
+        assert!(store.set_environment_pool(env.id, Some(99_999)).await.is_err(), "[{label}] a dangling pool id");
+        store.set_environment_pool(env.id, Some(pool.id)).await.expect("attach");
+        let names: Vec<String> = store.environments_in_pool(pool.id).await.expect("envs").into_iter().map(|e| e.name).collect();
+        assert_eq!(names, vec!["penv".to_string()], "[{label}]");
+
+        // One quota per pool and namespace: set again, replaced.
+        let ns = store.find_namespace("default").await.expect("query").expect("default namespace");
+        store.set_quota(pool.id, ns.id, &Resources { slots: 2, cpu_cores: None, memory_mb: None }).await.expect("quota");
+        let q = store.set_quota(pool.id, ns.id, &Resources { slots: 3, cpu_cores: Some(1.5), memory_mb: Some(512) }).await.expect("quota");
+        assert_eq!((q.slots, q.cpu_cores, q.memory_mb), (3, Some(1.5), Some(512)), "[{label}]");
+        assert_eq!(store.quotas_of(pool.id).await.expect("quotas").len(), 1, "[{label}] replaced, not added");
+
+        // What runs in the pool: deployments whose desired state is running, with their versions.
+        let job = inserted(store.insert_job(ns.id, "pjob", weir_model::JobKind::Sql, "").await);
+        let v = version::ActiveModel {
+            sql: Set(Some("SELECT 1".into())),
+            args: Set("[]".into()),
+            parallelism: Set(Some(2)),
+            flink_config: Set("{}".into()),
+            mode: Set(weir_model::ExecutionMode::Streaming),
+            message: Set(String::new()),
+            author: Set("t".into()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        };
+        let v = inserted(store.insert_version(v, job.id).await);
+        let d = store.deployment_for(job.id, env.id).await.expect("deployment");
+        assert!(store.running_in_pool(pool.id).await.expect("running").is_empty(), "[{label}] never deployed");
+        let desired = Desired { state: DesiredState::Running, version_id: Some(v.id), config_overrides: "{}".into() };
+        let admitted = store.admit_operation(d.id, OperationKind::Deploy, "t", "{}", Some(desired)).await.expect("admit");
+        assert!(matches!(admitted, Admission::Admitted(_)), "[{label}]");
+        let running = store.running_in_pool(pool.id).await.expect("running");
+        assert_eq!(running.len(), 1, "[{label}]");
+        assert_eq!((running[0].job.name.as_str(), running[0].version.as_ref().map(|v| v.parallelism)), ("pjob", Some(Some(2))), "[{label}]");
+
+        // A pool an environment draws from is not deleted; detached, it goes with its quotas.
+        assert!(!store.delete_pool(pool.id).await.expect("delete"), "[{label}] refused while used");
+        assert!(store.find_pool("p").await.expect("find").is_some(), "[{label}]");
+        store.set_environment_pool(env.id, None).await.expect("detach");
+        assert!(store.running_in_pool(pool.id).await.expect("running").is_empty(), "[{label}] detached");
+        assert!(store.delete_pool(pool.id).await.expect("delete"), "[{label}]");
+        assert!(store.find_pool("p").await.expect("find").is_none(), "[{label}]");
+        assert!(store.quotas_of(pool.id).await.expect("quotas").is_empty(), "[{label}] its quotas went with it");
+        db.cleanup().await;
+    }
+}

@@ -97,51 +97,69 @@ pub fn align(series: &[&MetricSeries]) -> (Vec<i64>, Vec<Vec<Option<f64>>>) {
     (x, values)
 }
 
-/// One chart of the Metrics tab: its id, title, the unit its lines share, and which series are its lines
-/// (job-level, or every vertex's).
+/// Which series a chart draws: the job-level ones, every vertex's, or every TaskManager's (falling back to the
+/// job-level series while no TaskManager has its own).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Split {
+    Job,
+    Vertex,
+    TaskManager,
+}
+
+/// One chart of the Metrics tab: its id, title, the unit its lines share, and which series are its lines.
 struct Panel {
     id: &'static str,
     title: &'static str,
     lines: &'static [(MetricName, &'static str)],
-    per_vertex: bool,
+    split: Split,
 }
 
 const PANELS: &[Panel] = &[
-    Panel { id: "throughput", title: "Throughput", lines: &[(MetricName::RecordsInPerSec, "in"), (MetricName::RecordsOutPerSec, "out")], per_vertex: false },
-    Panel { id: "lag", title: "Source lag", lines: &[(MetricName::LagRecords, "pending records")], per_vertex: false },
-    Panel { id: "busy", title: "Busy and back-pressure (busiest vertex)", lines: &[(MetricName::BusyRatio, "busy"), (MetricName::BackpressureRatio, "back-pressured")], per_vertex: false },
-    Panel { id: "busy-vertices", title: "Busy per vertex", lines: &[(MetricName::BusyRatio, "")], per_vertex: true },
-    Panel { id: "backpressure-vertices", title: "Back-pressure per vertex", lines: &[(MetricName::BackpressureRatio, "")], per_vertex: true },
-    Panel { id: "checkpoint-duration", title: "Checkpoint duration", lines: &[(MetricName::CheckpointDurationMs, "duration")], per_vertex: false },
-    Panel { id: "checkpoint-size", title: "Checkpoint size", lines: &[(MetricName::CheckpointSizeBytes, "size")], per_vertex: false },
-    Panel { id: "checkpoint-age", title: "Age of the last checkpoint", lines: &[(MetricName::CheckpointAgeS, "age")], per_vertex: false },
-    Panel { id: "checkpoints-failed", title: "Failed checkpoints", lines: &[(MetricName::CheckpointsFailed, "failed")], per_vertex: false },
-    Panel { id: "restarts", title: "Restarts", lines: &[(MetricName::Restarts, "restarts")], per_vertex: false },
-    Panel { id: "tm-cpu", title: "TaskManager CPU (busiest)", lines: &[(MetricName::TmCpuLoad, "CPU")], per_vertex: false },
-    Panel { id: "tm-heap", title: "TaskManager heap", lines: &[(MetricName::TmHeapUsedBytes, "used"), (MetricName::TmHeapMaxBytes, "max")], per_vertex: false },
-    Panel { id: "tm-gc", title: "TaskManager garbage collection (busiest)", lines: &[(MetricName::TmGcTimeMsPerSec, "GC")], per_vertex: false },
-    Panel { id: "tm-managed", title: "TaskManager managed memory", lines: &[(MetricName::TmManagedMemoryUsedBytes, "used")], per_vertex: false },
+    Panel { id: "throughput", title: "Throughput", lines: &[(MetricName::RecordsInPerSec, "in"), (MetricName::RecordsOutPerSec, "out")], split: Split::Job },
+    Panel { id: "lag", title: "Source lag", lines: &[(MetricName::LagRecords, "pending records")], split: Split::Job },
+    Panel { id: "busy", title: "Busy and back-pressure (busiest vertex)", lines: &[(MetricName::BusyRatio, "busy"), (MetricName::BackpressureRatio, "back-pressured")], split: Split::Job },
+    Panel { id: "busy-vertices", title: "Busy per vertex", lines: &[(MetricName::BusyRatio, "")], split: Split::Vertex },
+    Panel { id: "backpressure-vertices", title: "Back-pressure per vertex", lines: &[(MetricName::BackpressureRatio, "")], split: Split::Vertex },
+    Panel { id: "checkpoint-duration", title: "Checkpoint duration", lines: &[(MetricName::CheckpointDurationMs, "duration")], split: Split::Job },
+    Panel { id: "checkpoint-size", title: "Checkpoint size", lines: &[(MetricName::CheckpointSizeBytes, "size")], split: Split::Job },
+    Panel { id: "checkpoint-age", title: "Age of the last checkpoint", lines: &[(MetricName::CheckpointAgeS, "age")], split: Split::Job },
+    Panel { id: "checkpoints-failed", title: "Failed checkpoints", lines: &[(MetricName::CheckpointsFailed, "failed")], split: Split::Job },
+    Panel { id: "restarts", title: "Restarts", lines: &[(MetricName::Restarts, "restarts")], split: Split::Job },
+    Panel { id: "tm-cpu", title: "TaskManager CPU", lines: &[(MetricName::TmCpuLoad, "CPU")], split: Split::TaskManager },
+    Panel { id: "tm-heap", title: "TaskManager heap", lines: &[(MetricName::TmHeapUsedBytes, "used"), (MetricName::TmHeapMaxBytes, "max")], split: Split::TaskManager },
+    Panel { id: "tm-gc", title: "TaskManager garbage collection", lines: &[(MetricName::TmGcTimeMsPerSec, "GC")], split: Split::TaskManager },
+    Panel { id: "tm-managed", title: "TaskManager managed memory", lines: &[(MetricName::TmManagedMemoryUsedBytes, "used")], split: Split::TaskManager },
 ];
 
-/// The charts of one deployment's metrics: job-level charts always, per-vertex busy and back-pressure only
-/// when asked for. A chart whose series have no point yet is still there (it says "no data yet").
+/// The charts of one deployment's metrics: job-level charts always, the TaskManagers' one line per
+/// TaskManager, per-vertex busy and back-pressure only when asked for. A chart whose series have no point yet
+/// is still there (it says "no data yet").
 pub fn panels(metrics: &Metrics, per_vertex: bool, markers: &[Marker]) -> Vec<ChartSpec> {
     PANELS
         .iter()
-        .filter(|p| !p.per_vertex || per_vertex)
+        .filter(|p| p.split != Split::Vertex || per_vertex)
         .map(|p| {
             // Job-level charts keep one line per measure (empty when it has no point); per-vertex charts have
-            // one line per vertex that reported.
-            let empty = MetricSeries { name: MetricName::Restarts, unit: String::new(), vertex: None, points: vec![] };
+            // one line per vertex that reported; the TaskManagers' one per TaskManager and measure.
+            let empty = MetricSeries { name: MetricName::Restarts, unit: String::new(), vertex: None, task_manager: None, points: vec![] };
+            let job_level = |s: &&MetricSeries| s.vertex.is_none() && s.task_manager.is_none();
             let mut picked: Vec<(&MetricSeries, String)> = Vec::new();
             for (name, label) in p.lines {
-                let mut found = metrics.series.iter().filter(|s| s.name == *name && s.vertex.is_some() == p.per_vertex).peekable();
-                if found.peek().is_none() && !p.per_vertex {
-                    picked.push((&empty, (*label).to_owned()));
-                }
-                for s in found {
-                    let label = if p.per_vertex { s.vertex.clone().unwrap_or_default() } else { (*label).to_owned() };
-                    picked.push((s, label));
+                let of_name = || metrics.series.iter().filter(move |s| s.name == *name);
+                let found: Vec<(&MetricSeries, String)> = match p.split {
+                    Split::Vertex => {
+                        of_name().filter(|s| s.vertex.is_some()).map(|s| (s, s.vertex.clone().unwrap_or_default())).collect()
+                    }
+                    Split::TaskManager => of_name()
+                        .filter_map(|s| s.task_manager.as_ref().map(|tm| (s, format!("{tm} {label}"))))
+                        .collect(),
+                    Split::Job => Vec::new(),
+                };
+                if !found.is_empty() {
+                    picked.extend(found);
+                } else if p.split != Split::Vertex {
+                    let s = of_name().find(job_level).unwrap_or(&empty);
+                    picked.push((s, (*label).to_owned()));
                 }
             }
             let refs: Vec<&MetricSeries> = picked.iter().map(|(s, _)| *s).collect();
@@ -176,7 +194,7 @@ pub fn latest_values(metrics: &Metrics) -> Vec<LatestValue> {
     MetricName::ALL
         .iter()
         .filter_map(|name| {
-            let s = metrics.series.iter().find(|s| s.name == *name && s.vertex.is_none())?;
+            let s = metrics.series.iter().find(|s| s.name == *name && s.vertex.is_none() && s.task_manager.is_none())?;
             let (t, v) = s.points.iter().max_by_key(|p| p.0)?;
             Some(LatestValue { name: *name, value: format_value(*v, name.unit()), at: format_time(*t, 0) })
         })
@@ -301,7 +319,7 @@ mod tests {
     use weir_model::OperationStatus;
 
     fn series(name: MetricName, vertex: Option<&str>, points: Vec<(i64, f64)>) -> MetricSeries {
-        MetricSeries { name, unit: name.unit().into(), vertex: vertex.map(Into::into), points }
+        MetricSeries { name, unit: name.unit().into(), vertex: vertex.map(Into::into), task_manager: None, points }
     }
 
     fn metrics(series: Vec<MetricSeries>) -> Metrics {
@@ -346,6 +364,28 @@ mod tests {
         let v = with_vertices.iter().find(|c| c.id == "busy-vertices").expect("per-vertex chart");
         let labels: Vec<&str> = v.series.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["Source: a", "Sink: b"]);
+    }
+
+    #[test]
+    fn taskmanager_charts_draw_each_taskmanager_else_the_job_level_line() {
+        let of_tm = |name: MetricName, tm: &str, v: f64| MetricSeries { task_manager: Some(tm.into()), ..series(name, None, vec![(1000, v)]) };
+        let m = metrics(vec![
+            series(MetricName::TmCpuLoad, None, vec![(1000, 0.7)]),
+            of_tm(MetricName::TmCpuLoad, "tm-a", 0.7),
+            of_tm(MetricName::TmCpuLoad, "tm-b", 0.2),
+            of_tm(MetricName::TmHeapUsedBytes, "tm-a", 10.0),
+            of_tm(MetricName::TmHeapMaxBytes, "tm-a", 100.0),
+            series(MetricName::TmGcTimeMsPerSec, None, vec![(1000, 3.0)]),
+        ]);
+        let charts = panels(&m, false, &[]);
+        let labels = |id: &str| -> Vec<String> {
+            charts.iter().find(|c| c.id == id).map(|c| c.series.iter().map(|l| l.label.clone()).collect()).unwrap_or_default()
+        };
+        assert_eq!(labels("tm-cpu"), ["tm-a CPU", "tm-b CPU"], "one line per TaskManager");
+        assert_eq!(labels("tm-heap"), ["tm-a used", "tm-a max"]);
+        assert_eq!(labels("tm-gc"), ["GC"], "no TaskManager's own series: the job-level line");
+        let latest = latest_values(&m);
+        assert_eq!(latest.iter().find(|l| l.name == MetricName::TmCpuLoad).map(|l| l.value.as_str()), Some("70 %"), "the table shows the job-level value");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub fn TopBar() -> impl IntoView {
                             <a href="/namespaces">"Namespaces"</a>
                             <a href="/clusters">"Clusters"</a>
                             <a href="/environments">"Environments"</a>
+                            <a href="/pools">"Pools"</a>
                             {me.admin.then(|| view! { <a href="/users">"Users"</a> })}
                             {owner.then(|| view! { <a href="/audit">"Audit"</a> })}
                             <a href="/account" class="me" data-test="me" title="Your account and API tokens">{me.name.clone()}</a>

@@ -1,6 +1,8 @@
 //! `/alerts?ns=NS`: the alerts firing now in every namespace you read (each with a one-click "Silence 1 h"), those
 //! resolved lately, and one namespace's silences, rules, channels and notification history, with the forms that
-//! change them (owners). Without `ns`: `default` when you have a role there, else your first namespace.
+//! change them (owners): each rule and channel has an Edit form, filled with what it is now (a channel's secret
+//! is never shown: left empty, the stored one is kept), and each rule a one-click Disable/Enable.
+//! Without `ns`: `default` when you have a role there, else your first namespace.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -10,7 +12,7 @@ use weir_model::alerts::{Alert, AlertChannel, AlertConditionKind, AlertNotificat
 use crate::components::{when, ErrorBox, NamespacePicker};
 use crate::server_fns::{
     get_alert_settings, list_alerts, list_namespaces, CreateAlertChannel, CreateAlertRule, CreateSilence, DeleteAlertChannel,
-    DeleteAlertRule, DeleteSilence, TestAlertChannel,
+    DeleteAlertRule, DeleteSilence, SetAlertRuleEnabled, TestAlertChannel, UpdateAlertChannel, UpdateAlertRule,
 };
 
 /// The namespace shown: the one asked for, else `default` when visible, else the first visible one.
@@ -171,20 +173,23 @@ fn NamespaceAlerts(
     unsilence: ServerAction<DeleteSilence>,
 ) -> impl IntoView {
     let new_rule = ServerAction::<CreateAlertRule>::new();
+    let edit_rule = ServerAction::<UpdateAlertRule>::new();
+    let toggle_rule = ServerAction::<SetAlertRuleEnabled>::new();
     let drop_rule = ServerAction::<DeleteAlertRule>::new();
     let new_channel = ServerAction::<CreateAlertChannel>::new();
+    let edit_channel = ServerAction::<UpdateAlertChannel>::new();
     let drop_channel = ServerAction::<DeleteAlertChannel>::new();
     let test = ServerAction::<TestAlertChannel>::new();
+    let rule_actions = RuleActions { create: new_rule, edit: edit_rule, toggle: toggle_rule, delete: drop_rule };
+    let channel_actions = ChannelActions { create: new_channel, edit: edit_channel, delete: drop_channel, test };
     let settings = Resource::new(
         move || {
             (
                 namespace.get(),
                 silence.version().get(),
                 unsilence.version().get(),
-                new_rule.version().get(),
-                drop_rule.version().get(),
-                new_channel.version().get(),
-                drop_channel.version().get(),
+                (new_rule.version().get(), edit_rule.version().get(), toggle_rule.version().get(), drop_rule.version().get()),
+                (new_channel.version().get(), edit_channel.version().get(), drop_channel.version().get()),
                 test.version().get(),
             )
         },
@@ -199,8 +204,8 @@ fn NamespaceAlerts(
                     let ns = namespace.get();
                     view! {
                         <Silences ns=ns.clone() silences=s.silences unsilence=unsilence silence=silence/>
-                        <Rules ns=ns.clone() rules=s.rules create=new_rule delete=drop_rule/>
-                        <Channels ns=ns channels=s.channels create=new_channel delete=drop_channel test=test/>
+                        <Rules ns=ns.clone() rules=s.rules actions=rule_actions/>
+                        <Channels ns=ns channels=s.channels actions=channel_actions/>
                         <History history=s.history/>
                     }.into_any()
                 }
@@ -267,13 +272,65 @@ fn Silences(
     }
 }
 
-#[component]
-fn Rules(
-    ns: String,
-    rules: Vec<AlertRule>,
+/// What the rules' forms do.
+#[derive(Clone, Copy)]
+struct RuleActions {
     create: ServerAction<CreateAlertRule>,
+    edit: ServerAction<UpdateAlertRule>,
+    toggle: ServerAction<SetAlertRuleEnabled>,
     delete: ServerAction<DeleteAlertRule>,
-) -> impl IntoView {
+}
+
+/// The condition kinds as options, `current` selected.
+fn condition_options(current: Option<AlertConditionKind>) -> impl IntoView {
+    AlertConditionKind::ALL
+        .iter()
+        .map(|k| view! { <option value=k.as_str() selected={Some(*k) == current}>{k.as_str()}</option> })
+        .collect_view()
+}
+
+/// Closes an Edit panel once its form's change is saved (a refused one stays open, its error below the table).
+fn close_when_saved<T, E>(panel: NodeRef<leptos::html::Details>, saved: impl Fn() -> Option<Result<T, E>> + 'static) {
+    Effect::new(move |_| {
+        if matches!(saved(), Some(Ok(_))) {
+            if let Some(details) = panel.get_untracked() {
+                details.set_open(false);
+            }
+        }
+    });
+}
+
+/// A rule's Edit form, filled with what it is now (every field is sent: what is emptied goes back to the
+/// kind's default, or to every job or environment).
+#[component]
+fn EditRule(ns: String, rule: AlertRule, edit: ServerAction<UpdateAlertRule>) -> impl IntoView {
+    let c = rule.condition.clone();
+    let panel = NodeRef::<leptos::html::Details>::new();
+    close_when_saved(panel, move || edit.value().get());
+    let (for_s, threshold, window_s) =
+        (c.for_s.to_string(), c.threshold.map(|t| t.to_string()).unwrap_or_default(), c.window_s.map(|w| w.to_string()).unwrap_or_default());
+    view! {
+        <details class="row-edit" node_ref=panel>
+            <summary class="button small" data-test="edit-rule-open">"Edit"</summary>
+            <ActionForm action=edit attr:class="inline-form" attr:data-test="edit-rule">
+                <input type="hidden" name="ns" value=ns/>
+                <input type="hidden" name="name" value=rule.name.clone()/>
+                <label>"Condition" <select name="kind">{condition_options(Some(c.kind))}</select></label>
+                <label>"For (s)" <input name="for_s" size="5" value=for_s placeholder="default"/></label>
+                <label>"Threshold" <input name="threshold" size="6" value=threshold placeholder="default"/></label>
+                <label>"Window (s)" <input name="window_s" size="6" value=window_s placeholder="default"/></label>
+                <label>"Job" <input name="job" value=rule.job.clone().unwrap_or_default() placeholder="every job"/></label>
+                <label>"Environment" <input name="environment" value=rule.environment.clone().unwrap_or_default() placeholder="every environment"/></label>
+                <label class="grow">"Channels" <input name="channels" value=rule.channels.join(", ") placeholder="comma separated"/></label>
+                <button class="button primary" type="submit">"Save rule"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn Rules(ns: String, rules: Vec<AlertRule>, actions: RuleActions) -> impl IntoView {
+    let RuleActions { create, edit, toggle, delete } = actions;
     let rows = rules
         .into_iter()
         .map(|r| {
@@ -283,14 +340,23 @@ fn Rules(
             };
             let channels = if r.channels.is_empty() { "(shown in Weir only)".to_owned() } else { r.channels.join(", ") };
             let (ns, name) = (ns.clone(), r.name.clone());
+            let (edit_ns, toggle_ns, toggle_name) = (ns.clone(), ns.clone(), name.clone());
+            let (toggle_to, toggle_word) = if r.enabled { ("false", "Disable") } else { ("true", "Enable") };
             view! {
                 <tr data-rule=r.name.clone()>
-                    <td>{r.name.clone()} {(!r.enabled).then(|| view! { " " <span class="badge">"disabled"</span> })}</td>
+                    <td>{r.name.clone()} {(!r.enabled).then(|| view! { " " <span class="badge" data-test="disabled">"disabled"</span> })}</td>
                     <td>{r.condition.kind.as_str()}</td>
-                    <td>{r.summary.clone()}</td>
+                    <td data-test="meaning">{r.summary.clone()}</td>
                     <td>{scope}</td>
                     <td>{channels}</td>
-                    <td>
+                    <td class="actions">
+                        <EditRule ns=edit_ns rule=r.clone() edit=edit/>
+                        <ActionForm action=toggle attr:data-test="toggle-rule">
+                            <input type="hidden" name="ns" value=toggle_ns/>
+                            <input type="hidden" name="name" value=toggle_name/>
+                            <input type="hidden" name="enabled" value=toggle_to/>
+                            <button class="button small" type="submit">{toggle_word}</button>
+                        </ActionForm>
                         <ActionForm action=delete attr:data-test="delete-rule">
                             <input type="hidden" name="ns" value=ns/>
                             <input type="hidden" name="name" value=name/>
@@ -301,10 +367,7 @@ fn Rules(
             }
         })
         .collect_view();
-    let kinds = AlertConditionKind::ALL
-        .iter()
-        .map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> })
-        .collect_view();
+    let kinds = condition_options(None);
     view! {
         <section class="card" data-test="rules">
             <h2>"Rules"</h2>
@@ -312,7 +375,11 @@ fn Rules(
                 <thead><tr><th>"Rule"</th><th>"Condition"</th><th>"Meaning"</th><th>"Scope"</th><th>"Channels"</th><th></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            {move || first_error([delete.value().get().and_then(|r| r.err())])}
+            {move || first_error([
+                edit.value().get().and_then(|r| r.err()),
+                toggle.value().get().and_then(|r| r.err()),
+                delete.value().get().and_then(|r| r.err()),
+            ])}
             <h3>"New rule"</h3>
             <ActionForm action=create attr:class="inline-form" attr:data-test="create-rule">
                 <input type="hidden" name="ns" value=ns.clone()/>
@@ -350,14 +417,79 @@ fn settings_text(config: &serde_json::Value) -> String {
     }
 }
 
-#[component]
-fn Channels(
-    ns: String,
-    channels: Vec<AlertChannel>,
+/// What the channels' forms do.
+#[derive(Clone, Copy)]
+struct ChannelActions {
     create: ServerAction<CreateAlertChannel>,
+    edit: ServerAction<UpdateAlertChannel>,
     delete: ServerAction<DeleteAlertChannel>,
     test: ServerAction<TestAlertChannel>,
-) -> impl IntoView {
+}
+
+/// The SMTP security choices as options, `current` selected (none: the default).
+fn tls_options(current: Option<SmtpTls>) -> impl IntoView {
+    SmtpTls::ALL.iter().map(|t| view! { <option value=t.as_str() selected={Some(*t) == current}>{t.as_str()}</option> }).collect_view()
+}
+
+/// A channel's Edit form, filled with its settings; its secret (a webhook's signing secret, a Slack URL, an
+/// SMTP password) is write-only: left empty, the stored one is kept.
+#[component]
+fn EditChannel(ns: String, channel: AlertChannel, edit: ServerAction<UpdateAlertChannel>) -> impl IntoView {
+    let field = |k: &str| channel.config.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).unwrap_or_default();
+    let keep = if channel.secret_set { "unchanged when empty" } else { "none" };
+    let panel = NodeRef::<leptos::html::Details>::new();
+    close_when_saved(panel, move || edit.value().get());
+    let fields = match channel.kind {
+        ChannelKind::Webhook => view! {
+            <label class="grow">"URL" <input name="url" required value=field("url")/></label>
+            <label>"Signing secret" <input name="secret" type="password" autocomplete="new-password" placeholder=keep/></label>
+        }
+        .into_any(),
+        ChannelKind::Slack => view! {
+            <label class="grow">"Incoming webhook URL (write-only)" <input name="url" type="password" autocomplete="new-password" placeholder=keep/></label>
+        }
+        .into_any(),
+        ChannelKind::Alertmanager => view! {
+            <label class="grow">"URL" <input name="url" required value=field("url")/></label>
+        }
+        .into_any(),
+        ChannelKind::Email => {
+            let to = channel.config.get("to").and_then(|t| t.as_array()).map(|a| {
+                a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
+            });
+            let tls = field("tls").parse::<SmtpTls>().ok();
+            view! {
+                <label>"SMTP host" <input name="host" required value=field("host")/></label>
+                <label>"Port" <input name="port" size="5" value=field("port") placeholder="587"/></label>
+                <label>"Security" <select name="tls"><option value="">"default"</option>{tls_options(tls)}</select></label>
+                <label>"Username" <input name="username" value=field("username")/></label>
+                <label>"Password" <input name="secret" type="password" autocomplete="new-password" placeholder=keep/></label>
+                <label>"From" <input name="from" required value=field("from")/></label>
+                <label class="grow">"To" <input name="to" required value=to.unwrap_or_default() placeholder="comma separated"/></label>
+                <label class="wide">"CA certificate (PEM, for a private server)"
+                    <textarea name="ca_pem" rows="3" placeholder="-----BEGIN CERTIFICATE-----">{field("ca_pem")}</textarea>
+                </label>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <details class="row-edit" node_ref=panel>
+            <summary class="button small" data-test="edit-channel-open">"Edit"</summary>
+            <ActionForm action=edit attr:class="inline-form" attr:data-test="edit-channel">
+                <input type="hidden" name="ns" value=ns/>
+                <input type="hidden" name="name" value=channel.name.clone()/>
+                <input type="hidden" name="kind" value=channel.kind.as_str()/>
+                {fields}
+                <button class="button primary" type="submit">"Save channel"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn Channels(ns: String, channels: Vec<AlertChannel>, actions: ChannelActions) -> impl IntoView {
+    let ChannelActions { create, edit, delete, test } = actions;
     let rows = channels
         .into_iter()
         .map(|c| {
@@ -366,9 +498,10 @@ fn Channels(
                 <tr data-channel=c.name.clone()>
                     <td>{c.name.clone()}</td>
                     <td>{c.kind.as_str()}</td>
-                    <td class="small">{settings_text(&c.config)}</td>
+                    <td class="small" data-test="settings">{settings_text(&c.config)}</td>
                     <td data-test="secret">{if c.secret_set { "set (hidden)" } else { "none" }}</td>
                     <td class="actions">
+                        <EditChannel ns=ns.clone() channel=c.clone() edit=edit/>
                         <ActionForm action=test attr:data-test="test-channel">
                             <input type="hidden" name="ns" value=ns1/>
                             <input type="hidden" name="name" value=name1/>
@@ -397,7 +530,7 @@ fn Channels(
         })
     };
     let kinds = ChannelKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view();
-    let tls = SmtpTls::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.as_str()}</option> }).collect_view();
+    let tls = tls_options(None);
     view! {
         <section class="card" data-test="channels">
             <h2>"Channels"</h2>
@@ -406,7 +539,7 @@ fn Channels(
                 <tbody>{rows}</tbody>
             </table>
             {tested}
-            {move || first_error([delete.value().get().and_then(|r| r.err())])}
+            {move || first_error([edit.value().get().and_then(|r| r.err()), delete.value().get().and_then(|r| r.err())])}
             <h3>"New channel"</h3>
             <ActionForm action=create attr:class="channel-form" attr:data-test="create-channel">
                 <input type="hidden" name="ns" value=ns.clone()/>
@@ -424,6 +557,9 @@ fn Channels(
                     <label>"Username" <input name="username"/></label>
                     <label>"From" <input name="from" placeholder="weir@example.com"/></label>
                     <label class="grow">"To" <input name="to" placeholder="comma separated"/></label>
+                    <label class="wide">"CA certificate (PEM, for a private server)"
+                        <textarea name="ca_pem" rows="2" placeholder="-----BEGIN CERTIFICATE-----"></textarea>
+                    </label>
                 </fieldset>
                 <button class="button primary" type="submit">"Create channel"</button>
             </ActionForm>

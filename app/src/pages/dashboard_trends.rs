@@ -102,7 +102,7 @@ mod tests {
             resolution: Resolution::Raw,
             from: 0,
             to: 10,
-            series: vec![ClusterSeries { name: ClusterMetricName::CpuLoad, unit: "ratio".into(), points: vec![(1, 0.5)] }],
+            series: vec![ClusterSeries { name: ClusterMetricName::CpuLoad, unit: "ratio".into(), task_manager: None, points: vec![(1, 0.5)] }],
         };
         assert_eq!(cluster_series(&h, ClusterMetricName::CpuLoad), vec![(1, 0.5)]);
         assert!(cluster_series(&h, ClusterMetricName::SlotsUsed).is_empty());

@@ -202,6 +202,22 @@ fn EnvironmentCard(detail: JobDetail, env: String, deployment: Option<Deployment
                     <span data-test="observed-since">{format!(" · {state} since {}", when(at))}</span>
                 })}
             </p>
+            // What the deployment uses (from its version and hotfix) and the pool it draws from.
+            {deployment.as_ref().and_then(|d| d.resources.clone()).map(|r| {
+                let d = r.demand;
+                let mut uses = vec![format!("{} slot{}", d.slots, if d.slots == 1 { "" } else { "s" })];
+                if let Some(c) = d.cpu_cores {
+                    uses.push(format!("{c} CPU cores"));
+                }
+                if let Some(m) = d.memory_mb {
+                    uses.push(format!("{m} MB"));
+                }
+                let from = match r.pool {
+                    Some(p) => view! { " from pool " <a href="/pools">{p}</a> }.into_any(),
+                    None => view! { " (no pool: no limit)" }.into_any(),
+                };
+                view! { <p class="muted small" data-test="deployment-resources">"Uses " {uses.join(", ")} {from}</p> }
+            })}
             <div class="actions" class:hidden=!can_act>
                 {alive.then(|| view! {
                     <ActionForm action=actions.stop attr:class="one-click">

@@ -12,4 +12,5 @@ pub mod jobs;
 pub mod login;
 pub mod namespaces;
 pub mod not_found;
+pub mod pools;
 pub mod users;

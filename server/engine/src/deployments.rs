@@ -93,6 +93,7 @@ impl Engine {
             observed_at: p.deployment.observed_at,
             latest_checkpoint: p.deployment.latest_checkpoint.clone(),
             active_operation: p.deployment.active_operation_id,
+            resources: self.deployment_resources(p).await?,
         })
     }
 

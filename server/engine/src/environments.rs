@@ -1,4 +1,5 @@
-//! Environments: names bound to a cluster, with default Flink configuration for the jobs that run there.
+//! Environments: names bound to a cluster, with default Flink configuration for the jobs that run there and the
+//! resource pool they draw from (none: no limit).
 
 use serde_json::{Map, Value};
 use weir_model::Environment;
@@ -20,9 +21,71 @@ pub struct NewEnvironment {
     /// history of its deployments is read from it with PromQL instead of sampled by Weir.
     #[serde(default)]
     pub prometheus_url: Option<String>,
+    /// The resource pool it draws from (on the same cluster); none: no limit.
+    #[serde(default)]
+    pub pool: Option<String>,
+}
+
+/// What a caller may change of an environment (`PATCH /api/v1/environments/{env}`); what is left out stays.
+/// Its cluster is not changed here: deployments there would be left behind.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentChange {
+    /// Replaces the default Flink configuration.
+    #[serde(default)]
+    pub flink_config: Option<Map<String, Value>>,
+    /// A new Prometheus URL; `null` or `""` stops reading history from Prometheus (Weir samples again).
+    #[serde(default, deserialize_with = "present")]
+    pub prometheus_url: Option<Option<String>>,
+    /// The resource pool it draws from; `null` detaches it (no limit).
+    #[serde(default, deserialize_with = "present")]
+    pub pool: Option<Option<String>>,
+}
+
+/// A field given as `null` is `Some(None)`, one left out `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
 impl Engine {
+    /// Changes an environment's default Flink configuration and Prometheus URL (administrators). Checked whole
+    /// before anything is written.
+    pub async fn update_environment(
+        &self,
+        caller: &Caller,
+        name: &str,
+        change: EnvironmentChange,
+    ) -> Result<Environment, EngineError> {
+        caller.act("update-environment", name.to_owned());
+        self.require_admin(caller)?;
+        let model = self
+            .store
+            .find_environment(name)
+            .await?
+            .ok_or_else(|| EngineError::NotFound { kind: "environment", name: name.to_owned() })?;
+        let config = match &change.flink_config {
+            Some(c) => flink_config(c)?,
+            None => model.flink_config.clone(),
+        };
+        let prometheus = match &change.prometheus_url {
+            Some(url) => prometheus_url(url.as_deref())?,
+            None => model.prometheus_url.clone(),
+        };
+        let cluster = self.cluster_by_id(model.cluster_id).await?;
+        let pool = match change.pool.as_ref().map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty())) {
+            Some(Some(name)) => Some(Some(self.pool_for_environment(name, &cluster).await?.id)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let mut model = self.store.update_environment(model, cluster.id, &config, prometheus.as_deref()).await?;
+        if let Some(pool_id) = pool {
+            self.store.set_environment_pool(model.id, pool_id).await?;
+            model.pool_id = pool_id;
+        }
+        tracing::info!(environment = %model.name, prometheus = ?model.prometheus_url, pool = ?model.pool_id, "environment changed");
+        self.environment_view(model, &cluster).await
+    }
+
     pub async fn create_environment(&self, caller: &Caller, new: NewEnvironment) -> Result<Environment, EngineError> {
         caller.act("create-environment", new.name.clone());
         self.require_admin(caller)?;
@@ -30,18 +93,45 @@ impl Engine {
         let config = flink_config(&new.flink_config)?;
         let prometheus = prometheus_url(new.prometheus_url.as_deref())?;
         let cluster = self.cluster_model(&new.cluster).await?;
-        let model = self
+        let pool = match new.pool.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(name) => Some(self.pool_for_environment(name, &cluster).await?.id),
+            None => None,
+        };
+        let mut model = self
             .store
             .insert_environment(&new.name, cluster.id, &config, prometheus.as_deref())
             .await?
             .or_duplicate(|| EngineError::Conflict(format!("an environment named '{}' already exists", new.name)))?;
-        tracing::info!(environment = %model.name, cluster = %cluster.name, "environment created");
-        to_environment(model, &cluster)
+        if pool.is_some() {
+            self.store.set_environment_pool(model.id, pool).await?;
+            model.pool_id = pool;
+        }
+        tracing::info!(environment = %model.name, cluster = %cluster.name, pool = ?model.pool_id, "environment created");
+        self.environment_view(model, &cluster).await
     }
 
     pub async fn list_environments(&self, caller: &Caller) -> Result<Vec<Environment>, EngineError> {
         self.require_signed_in(caller)?;
-        self.store.list_environments().await?.into_iter().map(|(e, c)| to_environment(e, &c)).collect()
+        let pools: std::collections::HashMap<i64, String> =
+            self.store.list_pools().await?.into_iter().map(|p| (p.id, p.name)).collect();
+        self.store
+            .list_environments()
+            .await?
+            .into_iter()
+            .map(|(e, c)| {
+                let pool = e.pool_id.and_then(|id| pools.get(&id).cloned());
+                to_environment(e, &c, pool)
+            })
+            .collect()
+    }
+
+    /// An environment as shown, with its pool's name.
+    async fn environment_view(&self, e: environment::Model, c: &cluster::Model) -> Result<Environment, EngineError> {
+        let pool = match e.pool_id {
+            Some(id) => self.store.pool_by_id(id).await?.map(|p| p.name),
+            None => None,
+        };
+        to_environment(e, c, pool)
     }
 }
 
@@ -79,7 +169,7 @@ pub(super) fn prometheus_url(url: Option<&str>) -> Result<Option<String>, Engine
     Ok(Some(url.trim_end_matches('/').to_owned()))
 }
 
-fn to_environment(e: environment::Model, c: &cluster::Model) -> Result<Environment, EngineError> {
+fn to_environment(e: environment::Model, c: &cluster::Model, pool: Option<String>) -> Result<Environment, EngineError> {
     let flink_config = serde_json::from_str(&e.flink_config).map_err(|err| {
         EngineError::Internal(format!("environment '{}' has unreadable flink_config: {err}", e.name))
     })?;
@@ -88,6 +178,7 @@ fn to_environment(e: environment::Model, c: &cluster::Model) -> Result<Environme
         cluster: c.name.clone(),
         flink_config,
         prometheus_url: e.prometheus_url,
+        pool,
         created_at: e.created_at,
     })
 }

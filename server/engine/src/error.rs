@@ -32,6 +32,10 @@ pub enum EngineError {
     /// Another operation on the same deployment is in flight.
     #[error("operation {operation} is in progress on this deployment; wait for it to finish")]
     Busy { operation: i64 },
+    /// The deployment does not fit under its namespace's quota or in its pool's free capacity; nothing was
+    /// written.
+    #[error("{}", quota_message(pool, namespace, refusal))]
+    QuotaExceeded { pool: String, namespace: String, refusal: crate::pools::admission::Refusal },
     /// A part Weir needs is not available right now (e.g. the SQL validator).
     #[error("{0}")]
     Unavailable(String),
@@ -45,6 +49,27 @@ pub enum EngineError {
     Database(#[from] DbErr),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The words of a quota refusal: which limit, the numbers, in the resource's unit.
+fn quota_message(pool: &str, namespace: &str, r: &crate::pools::admission::Refusal) -> String {
+    use weir_model::pools::{PoolResource, QuotaLimit};
+    let unit = match r.resource {
+        PoolResource::Slots => "slot(s)",
+        PoolResource::CpuCores => "CPU core(s)",
+        PoolResource::MemoryMb => "MB of memory",
+    };
+    match r.limit {
+        QuotaLimit::Quota => format!(
+            "namespace '{namespace}' would exceed its quota in pool '{pool}': this deployment needs {} {unit}, {} are \
+             used and the quota is {}",
+            r.needed, r.used, r.allowed
+        ),
+        QuotaLimit::Pool => format!(
+            "pool '{pool}' has no room for this deployment: it needs {} {unit}, {} of the pool's {} are used",
+            r.needed, r.used, r.allowed
+        ),
+    }
 }
 
 /// A word outside the vocabulary (a role, a restore choice, ...) is bad input.
@@ -66,6 +91,7 @@ impl EngineError {
             EngineError::InvalidSql { .. } => ErrorCode::InvalidSql,
             EngineError::Conflict(_) => ErrorCode::Conflict,
             EngineError::Busy { .. } => ErrorCode::OperationInProgress,
+            EngineError::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
             EngineError::Unavailable(_) => ErrorCode::Unavailable,
             EngineError::Failed(_) => ErrorCode::OperationFailed,
             EngineError::Cluster { .. } => ErrorCode::ClusterError,

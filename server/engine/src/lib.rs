@@ -12,6 +12,7 @@
 //! - [`reconciler`]: observes every cluster once per tick (publishing each look on a bus), decides, acts.
 //! - [`metrics`]: the metrics history (sampled from the looks, rolled up, kept by retention).
 //! - [`alerts`]: alert rules evaluated on every look, grouped notifications to channels, silences.
+//! - [`pools`]: resource pools and quotas: what a deployment needs, and admission against them.
 //! - [`attention`]: what needs a person (a pure rule over observations).
 //! - [`backends`]: one `ClusterBackend` per kind of cluster; [`store`]: the database.
 //! - [`events`]: the bus behind the server-sent event stream.
@@ -38,6 +39,7 @@ pub mod jobs;
 pub mod metrics;
 mod names;
 pub mod operations;
+pub mod pools;
 pub mod reconciler;
 pub mod sql;
 pub mod store;
@@ -137,6 +139,8 @@ pub struct Engine {
     in_flight: Arc<reconciler::InFlight>,
     /// Weir's own instruments, for `GET /metrics`.
     telemetry: telemetry::Telemetry,
+    /// One admission lock per pool id: a quota check and the admission it allows run under it.
+    pool_locks: pools::PoolLocks,
 }
 
 impl Engine {
@@ -167,6 +171,7 @@ impl Engine {
             observations: Default::default(),
             in_flight: Default::default(),
             telemetry: Default::default(),
+            pool_locks: Default::default(),
         })
     }
 

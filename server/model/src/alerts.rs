@@ -270,6 +270,9 @@ pub struct EmailConfig {
     pub password: Option<String>,
     pub from: String,
     pub to: Vec<String>,
+    /// A PEM root certificate trusted for this server besides the system's roots (a private mail server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
 }
 
 /// An `alertmanager` channel's settings: the Alertmanager's base URL (alerts go to `<url>/api/v2/alerts`).

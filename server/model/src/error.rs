@@ -16,6 +16,8 @@ pub enum ErrorCode {
     Conflict,
     /// Another operation on the same deployment is in flight.
     OperationInProgress,
+    /// The namespace's quota or the pool's free capacity cannot hold the deployment; nothing was written.
+    QuotaExceeded,
     TooManyAttempts,
     PayloadTooLarge,
     /// A part Weir needs is not available right now (e.g. the SQL validator).
@@ -38,6 +40,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
             ErrorCode::OperationInProgress => "operation_in_progress",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Unavailable => "unavailable",
@@ -54,7 +57,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::Conflict | ErrorCode::OperationInProgress => 409,
+            ErrorCode::Conflict | ErrorCode::OperationInProgress | ErrorCode::QuotaExceeded => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::TooManyAttempts => 429,
             ErrorCode::InternalError => 500,
@@ -76,7 +79,7 @@ mod tests {
 
     #[test]
     fn serde_name_is_the_code() {
-        for code in [ErrorCode::InvalidRequest, ErrorCode::OperationInProgress, ErrorCode::InternalError] {
+        for code in [ErrorCode::InvalidRequest, ErrorCode::OperationInProgress, ErrorCode::QuotaExceeded, ErrorCode::InternalError] {
             assert_eq!(serde_json::to_string(&code).expect("serialize"), format!("\"{}\"", code.as_str()));
         }
     }

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod error;
 pub mod metrics;
 pub mod operation_log;
+pub mod pools;
 
 pub use error::ErrorCode;
 pub use vocabulary::{
@@ -98,6 +99,9 @@ pub struct Environment {
     pub flink_config: serde_json::Map<String, serde_json::Value>,
     /// Where this environment's metrics history is read from (PromQL); none: Weir samples it itself.
     pub prometheus_url: Option<String>,
+    /// The resource pool it draws from; none: no limit.
+    #[serde(default)]
+    pub pool: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -264,6 +268,9 @@ pub struct Deployment {
     pub latest_checkpoint: Option<String>,
     /// The operation in flight, if any.
     pub active_operation: Option<i64>,
+    /// What it needs (from its version and hotfix) and from which pool.
+    #[serde(default)]
+    pub resources: Option<pools::DeploymentResources>,
 }
 
 /// One step of an operation.

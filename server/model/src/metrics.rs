@@ -72,6 +72,10 @@ pub struct MetricSeries {
     pub unit: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vertex: Option<String>,
+    /// Set on the `tm_*` measures' series of one TaskManager (Flink's TaskManager id); unset on the
+    /// job-level series (busiest or summed over the TaskManagers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_manager: Option<String>,
     /// `[unix_ms, value]`, oldest first.
     pub points: Vec<(i64, f64)>,
 }
@@ -96,6 +100,10 @@ vocabulary! {
         /// Summed over the TaskManagers.
         HeapUsedBytes = "heap_used_bytes",
         HeapMaxBytes = "heap_max_bytes",
+        /// Garbage collection, the busiest TaskManager's milliseconds per second.
+        GcTimeMsPerSec = "gc_time_ms_per_s",
+        /// Flink managed memory in use, summed over the TaskManagers.
+        ManagedMemoryUsedBytes = "managed_memory_used_bytes",
     }
 }
 
@@ -105,8 +113,23 @@ impl ClusterMetricName {
         match self {
             ClusterMetricName::SlotsTotal | ClusterMetricName::SlotsUsed => "slots",
             ClusterMetricName::CpuLoad => "ratio",
-            ClusterMetricName::HeapUsedBytes | ClusterMetricName::HeapMaxBytes => "bytes",
+            ClusterMetricName::HeapUsedBytes
+            | ClusterMetricName::HeapMaxBytes
+            | ClusterMetricName::ManagedMemoryUsedBytes => "bytes",
+            ClusterMetricName::GcTimeMsPerSec => "ms/s",
         }
+    }
+
+    /// The same measure of a deployment's TaskManagers (`tm_*`), for the measures a TaskManager reports.
+    pub fn of_task_manager(name: MetricName) -> Option<ClusterMetricName> {
+        Some(match name {
+            MetricName::TmCpuLoad => ClusterMetricName::CpuLoad,
+            MetricName::TmHeapUsedBytes => ClusterMetricName::HeapUsedBytes,
+            MetricName::TmHeapMaxBytes => ClusterMetricName::HeapMaxBytes,
+            MetricName::TmGcTimeMsPerSec => ClusterMetricName::GcTimeMsPerSec,
+            MetricName::TmManagedMemoryUsedBytes => ClusterMetricName::ManagedMemoryUsedBytes,
+            _ => return None,
+        })
     }
 }
 
@@ -115,6 +138,10 @@ impl ClusterMetricName {
 pub struct ClusterSeries {
     pub name: ClusterMetricName,
     pub unit: String,
+    /// Set on the series of one TaskManager (Flink's TaskManager id); unset on the cluster's totals (the
+    /// busiest TaskManager's CPU and GC, heap and managed memory summed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_manager: Option<String>,
     /// `[unix_ms, value]`, oldest first.
     pub points: Vec<(i64, f64)>,
 }

@@ -15,6 +15,7 @@ mod health;
 mod jobs;
 mod members;
 pub mod openapi;
+mod pools;
 pub mod prometheus;
 mod session;
 mod sql;
@@ -45,6 +46,10 @@ pub fn router(engine: Engine) -> Router {
         .route("/clusters/{name}/metrics", get(clusters::metrics))
         .route("/clusters/{name}/history", get(clusters::history))
         .route("/environments", get(environments::list).post(environments::create))
+        .route("/environments/{env}", axum::routing::patch(environments::update))
+        .route("/pools", get(pools::list).post(pools::create))
+        .route("/pools/{pool}", axum::routing::patch(pools::update).delete(pools::delete))
+        .route("/pools/{pool}/quotas/{ns}", put(pools::set_quota))
         .route("/session", get(session::get).post(session::login).delete(session::logout))
         .route("/session/logout", post(session::logout_form))
         .route("/users", get(users::list).post(users::create))

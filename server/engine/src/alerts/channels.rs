@@ -2,8 +2,8 @@
 //! ([`parse_config`]); a notification rendered for each kind of channel ([`prepare`]); and ONE delivery
 //! attempt ([`send`]) — `webhook` (a JSON POST, `X-Weir-Signature: sha256=<hex HMAC-SHA256 of the body>` when a
 //! secret is set), `slack` (an incoming-webhook `{"text"}`), `email` (SMTP with `lettre`: plain, STARTTLS or
-//! TLS, with or without a login) and `alertmanager` (`POST <url>/api/v2/alerts`). Retries and the history are
-//! the evaluator's (`super`).
+//! TLS, with or without a login, trusting the channel's `ca_pem` root besides the system's) and `alertmanager`
+//! (`POST <url>/api/v2/alerts`). Retries and the history are the evaluator's (`super`).
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde_json::{json, Value};
 use weir_model::alerts::{
@@ -80,6 +81,10 @@ pub fn parse_config(kind: ChannelKind, config: Value, previous_secret: Option<&s
             if secret.is_some() && c.username.is_none() {
                 return Err("an SMTP password needs a username".into());
             }
+            if c.ca_pem.is_some() && c.tls == SmtpTls::None {
+                return Err("'ca_pem' needs tls \"starttls\" or \"tls\"".into());
+            }
+            tls_parameters(&c)?;
             (serde_json::to_value(&c), secret)
         }
         ChannelKind::Alertmanager => {
@@ -252,12 +257,33 @@ async fn post(req: reqwest::RequestBuilder, body: Vec<u8>) -> Result<(), String>
     Err(format!("answered {status}: {text}"))
 }
 
+/// The TLS settings for a channel's SMTP server: its host's name checked against the system's roots and the
+/// channel's `ca_pem`, when it has one. Checked when the channel is saved, so a bad `ca_pem` is refused then.
+fn tls_parameters(config: &EmailConfig) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(config.host.clone());
+    if let Some(pem) = &config.ca_pem {
+        let not_pem = |e: &dyn std::fmt::Display| format!("'ca_pem' is not a PEM certificate: {e}");
+        // Without a certificate block lettre would read no certificate and trust nothing more: say so instead.
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(not_pem(&"no -----BEGIN CERTIFICATE----- block"));
+        }
+        let cert = Certificate::from_pem(pem.as_bytes()).map_err(|e| not_pem(&e))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    // Building parses every added certificate as a trust anchor: a block that is no certificate fails here.
+    builder.build_rustls().map_err(|e| match config.ca_pem {
+        Some(_) => format!("'ca_pem' is not a PEM certificate: {e}"),
+        None => format!("cannot set up TLS for {}: {e}", config.host),
+    })
+}
+
 async fn mail(config: &EmailConfig, password: Option<&str>, subject: &str, text: &str) -> Result<(), String> {
     let host = config.host.as_str();
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host);
     let builder = match config.tls {
-        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(|e| e.to_string())?,
-        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?,
+        SmtpTls::None => builder,
+        SmtpTls::Starttls => builder.tls(Tls::Required(tls_parameters(config)?)),
+        SmtpTls::Tls => builder.tls(Tls::Wrapper(tls_parameters(config)?)),
     };
     let mut builder = builder.port(config.port).timeout(Some(ATTEMPT_TIMEOUT));
     if let Some(user) = &config.username {
@@ -291,8 +317,30 @@ mod tests {
         }
     }
 
+    /// A self-signed certificate for smtp.example (openssl, P-256), as a private mail server's root.
+    const CA_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBnjCCAUSgAwIBAgIURf8kuPC6wKhBXRQT/YLQFdnmVdUwCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMc210cC5leGFtcGxlMCAXDTI2MTEyMjA1MjkzNVoYDzIxMjYx
+MDI5MDUyOTM1WjAXMRUwEwYDVQQDDAxzbXRwLmV4YW1wbGUwWTATBgcqhkjOPQIB
+BggqhkjOPQMBBwNCAAT18Dn+U2cjFeIyTV4mTZNd6+sbSZEwWZofrUv4PD3PMRNi
+acsHoMdmkd5eiTLKZe2GQUQvLSHh6VLJwLOqIcGPo2wwajAdBgNVHQ4EFgQUrAee
+XxTFLckKHqYAH1KwjiFkaAAwHwYDVR0jBBgwFoAUrAeeXxTFLckKHqYAH1KwjiFk
+aAAwDwYDVR0TAQH/BAUwAwEB/zAXBgNVHREEEDAOggxzbXRwLmV4YW1wbGUwCgYI
+KoZIzj0EAwIDSAAwRQIhAOpt03ET42cx0Q5UDdgwQugopb/iwqmkVH2rYsPZ/w/I
+AiAKaF7OUlXtqgk/+kcOM2Z2ELkfugpAZKwj15IeB5VXow==
+-----END CERTIFICATE-----\n";
+
     #[test]
     fn configs_are_checked_and_secrets_split_off() {
+        // An email config: the least one, with `extra`'s fields.
+        let email = |extra: Value| {
+            let mut c = json!({"host": "smtp.example", "from": "w@b.c", "to": ["a@b.c"]});
+            if let (Some(c), Some(extra)) = (c.as_object_mut(), extra.as_object()) {
+                c.extend(extra.clone());
+            }
+            c
+        };
+        let not_der = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
         /// (case, kind, config, stored secret, the shown config and secret, or a piece of the error)
         type Row = (&'static str, ChannelKind, Value, Option<&'static str>, Result<(Value, Option<&'static str>), &'static str>);
         let table: Vec<Row> = vec![
@@ -310,6 +358,16 @@ mod tests {
             ("email with a bad address", ChannelKind::Email, json!({"host": "h", "from": "weir", "to": ["a@b.c"]}), None, Err("not a mail address")),
             ("email with nobody to", ChannelKind::Email, json!({"host": "h", "from": "w@b.c", "to": []}), None, Err("at least one address")),
             ("email: bad tls word", ChannelKind::Email, json!({"host": "h", "from": "w@b.c", "to": ["a@b.c"], "tls": "ssl"}), None, Err("unknown SMTP security")),
+            ("email trusting a private root", ChannelKind::Email, email(json!({"ca_pem": CA_PEM})), None,
+                Ok((email(json!({"port": 587, "tls": "starttls", "ca_pem": CA_PEM})), None))),
+            ("email: ca_pem over SMTPS", ChannelKind::Email, email(json!({"tls": "tls", "port": 465, "ca_pem": CA_PEM})), None,
+                Ok((email(json!({"tls": "tls", "port": 465, "ca_pem": CA_PEM})), None))),
+            ("email: ca_pem not PEM", ChannelKind::Email, email(json!({"ca_pem": "MIIBnjCCAUSgAwIBAgIU"})), None, Err("'ca_pem' is not a PEM certificate")),
+            ("email: ca_pem empty", ChannelKind::Email, email(json!({"ca_pem": ""})), None, Err("'ca_pem' is not a PEM certificate")),
+            ("email: ca_pem a block that is no certificate", ChannelKind::Email, email(json!({"ca_pem": not_der})), None, Err("'ca_pem' is not a PEM certificate")),
+            ("email: ca_pem a private key", ChannelKind::Email, email(json!({"ca_pem": "-----BEGIN PRIVATE KEY-----\nbm8=\n-----END PRIVATE KEY-----\n"})), None,
+                Err("'ca_pem' is not a PEM certificate")),
+            ("email: ca_pem without TLS", ChannelKind::Email, email(json!({"tls": "none", "ca_pem": CA_PEM})), None, Err("'ca_pem' needs tls")),
             ("alertmanager", ChannelKind::Alertmanager, json!({"url": "http://127.0.0.1:9093"}), None, Ok((json!({"url": "http://127.0.0.1:9093"}), None))),
         ];
         for (name, kind, config, previous, want) in table {

@@ -23,8 +23,9 @@ use tokio::sync::broadcast::error::RecvError;
 use weir_model::alerts::{
     AlertCondition, AlertConditionKind, AlertState, DeliveryStatus, SilenceMatchers, WebhookPayload,
 };
-use weir_model::metrics::MetricName;
+use weir_model::metrics::{MetricName, Resolution};
 
+use crate::metrics::prometheus_source::Split;
 use crate::reconciler::decide::{observed_state, DeploymentFacts, JobSeen};
 use crate::reconciler::observe::ClusterObservation;
 use crate::store::entities::{alert, alert_channel, alert_notification, alert_rule, environment, job, namespace};
@@ -131,9 +132,27 @@ impl Engine {
         let names: Vec<MetricName> =
             rules.iter().flat_map(|r| measures(r.condition_kind)).copied().collect::<HashSet<_>>().into_iter().collect();
         let reach_s = rules.iter().map(|r| r.window_s.unwrap_or(0).max(r.for_s)).max().unwrap_or(0).max(600);
+        let since = now_ms - reach_s * 1000 - 60_000;
         let mut points: HashMap<i64, Vec<(MetricName, i64, f64)>> = HashMap::new();
-        for p in self.store.recent_job_points(ids.clone(), names, now_ms - reach_s * 1000 - 60_000).await? {
+        for p in self.store.recent_job_points(ids.clone(), names.clone(), since).await? {
             points.entry(p.deployment_id).or_default().push((p.name, p.ts, p.value));
+        }
+        // Deployments whose history is in their environment's Prometheus: the same measures asked from it.
+        if !names.is_empty() {
+            for d in &deployments {
+                let (Some(job), Some(env)) = (jobs.get(&d.job_id), envs.get(&d.environment_id)) else { continue };
+                let (Some(base), Some(ns)) = (env.prometheus_url.as_deref(), namespaces.get(&job.namespace_id)) else {
+                    continue;
+                };
+                let job_name = format!("{ns}/{}", job.name);
+                match self.prometheus_series(base, &job_name, &names, &[Split::Job], Resolution::Raw, since, now_ms).await {
+                    Ok(series) => points.entry(d.id).or_default().extend(
+                        series.into_iter().flat_map(|s| s.points.into_iter().map(move |(ts, v)| (s.name, ts, v))),
+                    ),
+                    // No figures this time: the metric rules of this deployment see no data (they do not fire).
+                    Err(e) => tracing::warn!(namespace = %ns, job = %job.name, "alert evaluation: {e}"),
+                }
+            }
         }
         let wants_ops = rules.iter().any(|r| r.condition_kind == AlertConditionKind::OperationFailed);
         let operations: HashMap<i64, OperationFacts> = if wants_ops {

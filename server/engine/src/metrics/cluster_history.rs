@@ -18,25 +18,46 @@ use crate::store::cluster_points::ClusterPoint;
 use crate::store::entities::{cluster, deployment, environment, job, namespace};
 use crate::{Caller, Engine, EngineError};
 
-/// The points one look at a cluster makes: slots total and used, the busiest TaskManager's CPU, the heap
-/// used and available summed over the TaskManagers (a measure no TaskManager reports is left out).
+/// The points one look at a cluster makes: the cluster's totals (slots total and used, the busiest
+/// TaskManager's CPU and GC, heap and managed memory summed over the TaskManagers) and each TaskManager's own
+/// CPU, heap, GC and managed memory. A measure no TaskManager reports is left out.
 pub fn cluster_points_of(cluster_id: i64, ts: i64, seen: &ClusterSeen) -> Vec<ClusterPoint> {
+    use ClusterMetricName as N;
     let o = &seen.overview;
     let tms = &seen.taskmanagers;
     let sum = |values: Vec<Option<u64>>| {
         let present: Vec<u64> = values.into_iter().flatten().collect();
         (!present.is_empty()).then(|| present.iter().sum::<u64>() as f64)
     };
-    let values = [
-        (ClusterMetricName::SlotsTotal, Some(f64::from(o.slots_total))),
-        (ClusterMetricName::SlotsUsed, Some(f64::from(o.slots_total.saturating_sub(o.slots_available)))),
-        (ClusterMetricName::CpuLoad, tms.iter().filter_map(|t| t.cpu_load).reduce(f64::max)),
-        (ClusterMetricName::HeapUsedBytes, sum(tms.iter().map(|t| t.heap_used_bytes).collect())),
-        (ClusterMetricName::HeapMaxBytes, sum(tms.iter().map(|t| t.heap_max_bytes).collect())),
+    let totals = [
+        (N::SlotsTotal, Some(f64::from(o.slots_total))),
+        (N::SlotsUsed, Some(f64::from(o.slots_total.saturating_sub(o.slots_available)))),
+        (N::CpuLoad, tms.iter().filter_map(|t| t.cpu_load).reduce(f64::max)),
+        (N::HeapUsedBytes, sum(tms.iter().map(|t| t.heap_used_bytes).collect())),
+        (N::HeapMaxBytes, sum(tms.iter().map(|t| t.heap_max_bytes).collect())),
+        (N::GcTimeMsPerSec, tms.iter().filter_map(|t| t.gc_time_ms_per_s).reduce(f64::max)),
+        (N::ManagedMemoryUsedBytes, sum(tms.iter().map(|t| t.managed_used_bytes).collect())),
     ];
-    values
+    let per_tm = tms.iter().flat_map(|t| {
+        [
+            (N::CpuLoad, t.cpu_load),
+            (N::HeapUsedBytes, t.heap_used_bytes.map(|b| b as f64)),
+            (N::HeapMaxBytes, t.heap_max_bytes.map(|b| b as f64)),
+            (N::GcTimeMsPerSec, t.gc_time_ms_per_s),
+            (N::ManagedMemoryUsedBytes, t.managed_used_bytes.map(|b| b as f64)),
+        ]
         .into_iter()
-        .filter_map(|(name, value)| value.filter(|v| v.is_finite()).map(|value| ClusterPoint { cluster_id, name, ts, value }))
+        .map(move |(name, value)| (t.id.as_str(), name, value))
+    });
+    totals
+        .into_iter()
+        .map(|(name, value)| ("", name, value))
+        .chain(per_tm)
+        .filter_map(|(tm, name, value)| {
+            value
+                .filter(|v| v.is_finite())
+                .map(|value| ClusterPoint { cluster_id, task_manager: tm.to_owned(), name, ts, value })
+        })
         .collect()
 }
 
@@ -73,8 +94,9 @@ impl Engine {
         Ok(())
     }
 
-    /// A cluster's slots, CPU and heap over `[from, to]` (unix ms; default: the last hour), at the resolution
-    /// the range calls for. Clusters are shown to everyone signed in.
+    /// A cluster's slots, CPU, heap, GC and managed memory over `[from, to]` (unix ms; default: the last hour),
+    /// at the resolution the range calls for: the cluster's totals, then each TaskManager's series. Clusters
+    /// are shown to everyone signed in.
     pub async fn cluster_history(
         &self,
         caller: &Caller,
@@ -92,24 +114,32 @@ impl Engine {
             return Err(EngineError::Invalid(format!("'from' ({from}) is after 'to' ({to})")));
         }
         let model = self.cluster_model(name).await?;
-        self.history_of(&model, &names, from, to, now).await
+        self.history_of(&model, &names, true, from, to, now).await
     }
 
-    async fn history_of(
+    /// The series of a cluster; its TaskManagers' own only when `task_managers`.
+    pub(crate) async fn history_of(
         &self,
         model: &cluster::Model,
         names: &[ClusterMetricName],
+        task_managers: bool,
         from: i64,
         to: i64,
         now: i64,
     ) -> Result<ClusterHistory, EngineError> {
         let resolution = resolution_for(from, to, now, &self.settings.metrics_retention);
-        let rows = self.store.cluster_points(model.id, names, resolution, from, to).await?;
+        let rows = self.store.cluster_points(model.id, names, task_managers, resolution, from, to).await?;
         let mut series: Vec<ClusterSeries> = Vec::new();
         for p in rows {
+            let task_manager = Some(p.task_manager).filter(|t| !t.is_empty());
             match series.last_mut() {
-                Some(s) if s.name == p.name => s.points.push((p.ts, p.value)),
-                _ => series.push(ClusterSeries { name: p.name, unit: p.name.unit().to_owned(), points: vec![(p.ts, p.value)] }),
+                Some(s) if s.name == p.name && s.task_manager == task_manager => s.points.push((p.ts, p.value)),
+                _ => series.push(ClusterSeries {
+                    name: p.name,
+                    unit: p.name.unit().to_owned(),
+                    task_manager,
+                    points: vec![(p.ts, p.value)],
+                }),
             }
         }
         Ok(ClusterHistory { cluster: model.name.clone(), resolution, from, to, series })
@@ -155,7 +185,7 @@ impl Engine {
         trends.sort_by(|a, b| (&a.namespace, &a.job, &a.environment).cmp(&(&b.namespace, &b.job, &b.environment)));
         let mut clusters = Vec::new();
         for model in self.store.list_clusters().await? {
-            clusters.push(self.history_of(&model, ClusterMetricName::ALL, from, to, now).await?);
+            clusters.push(self.history_of(&model, ClusterMetricName::ALL, false, from, to, now).await?);
         }
         Ok(Trends { from, to, deployments: trends, clusters })
     }
@@ -183,29 +213,42 @@ mod tests {
         }
     }
 
-    fn tm(cpu: Option<f64>, used: Option<u64>, max: Option<u64>) -> TaskManagerMetrics {
-        TaskManagerMetrics { id: "tm".into(), slots_total: 4, slots_free: 2, cpu_load: cpu, heap_used_bytes: used, heap_max_bytes: max, ..Default::default() }
+    fn tm(id: &str, cpu: Option<f64>, used: Option<u64>, max: Option<u64>) -> TaskManagerMetrics {
+        TaskManagerMetrics { id: id.into(), slots_total: 4, slots_free: 2, cpu_load: cpu, heap_used_bytes: used, heap_max_bytes: max, ..Default::default() }
     }
 
     #[test]
     fn the_points_of_a_look() {
         use ClusterMetricName as N;
-        type Case = (&'static str, ClusterSeen, Vec<(N, f64)>);
+        type Case = (&'static str, ClusterSeen, Vec<(&'static str, N, f64)>);
+        let gc = |mut t: TaskManagerMetrics, gc: f64, managed: u64| {
+            t.gc_time_ms_per_s = Some(gc);
+            t.managed_used_bytes = Some(managed);
+            t
+        };
         #[rustfmt::skip]
         let table: Vec<Case> = vec![
-            ("two TaskManagers: slots, busiest CPU, summed heap",
-             seen(8, 3, vec![tm(Some(0.2), Some(100), Some(1000)), tm(Some(0.6), Some(50), Some(1000))]),
-             vec![(N::SlotsTotal, 8.0), (N::SlotsUsed, 5.0), (N::CpuLoad, 0.6), (N::HeapUsedBytes, 150.0), (N::HeapMaxBytes, 2000.0)]),
+            ("two TaskManagers: slots, busiest CPU, summed heap; then each TaskManager's own",
+             seen(8, 3, vec![tm("a", Some(0.2), Some(100), Some(1000)), tm("b", Some(0.6), Some(50), Some(1000))]),
+             vec![("", N::SlotsTotal, 8.0), ("", N::SlotsUsed, 5.0), ("", N::CpuLoad, 0.6), ("", N::HeapUsedBytes, 150.0), ("", N::HeapMaxBytes, 2000.0),
+                  ("a", N::CpuLoad, 0.2), ("a", N::HeapUsedBytes, 100.0), ("a", N::HeapMaxBytes, 1000.0),
+                  ("b", N::CpuLoad, 0.6), ("b", N::HeapUsedBytes, 50.0), ("b", N::HeapMaxBytes, 1000.0)]),
             ("TaskManagers not read yet: slots only",
              seen(4, 4, vec![]),
-             vec![(N::SlotsTotal, 4.0), (N::SlotsUsed, 0.0)]),
+             vec![("", N::SlotsTotal, 4.0), ("", N::SlotsUsed, 0.0)]),
             ("a TaskManager without CPU: the other's; heap of those that report it",
-             seen(8, 0, vec![tm(None, Some(10), None), tm(Some(0.1), None, Some(5))]),
-             vec![(N::SlotsTotal, 8.0), (N::SlotsUsed, 8.0), (N::CpuLoad, 0.1), (N::HeapUsedBytes, 10.0), (N::HeapMaxBytes, 5.0)]),
+             seen(8, 0, vec![tm("a", None, Some(10), None), tm("b", Some(0.1), None, Some(5))]),
+             vec![("", N::SlotsTotal, 8.0), ("", N::SlotsUsed, 8.0), ("", N::CpuLoad, 0.1), ("", N::HeapUsedBytes, 10.0), ("", N::HeapMaxBytes, 5.0),
+                  ("a", N::HeapUsedBytes, 10.0), ("b", N::CpuLoad, 0.1), ("b", N::HeapMaxBytes, 5.0)]),
+            ("GC: the busiest; managed memory: summed",
+             seen(2, 2, vec![gc(tm("a", None, None, None), 3.0, 10), gc(tm("b", None, None, None), 7.5, 20)]),
+             vec![("", N::SlotsTotal, 2.0), ("", N::SlotsUsed, 0.0), ("", N::GcTimeMsPerSec, 7.5), ("", N::ManagedMemoryUsedBytes, 30.0),
+                  ("a", N::GcTimeMsPerSec, 3.0), ("a", N::ManagedMemoryUsedBytes, 10.0),
+                  ("b", N::GcTimeMsPerSec, 7.5), ("b", N::ManagedMemoryUsedBytes, 20.0)]),
         ];
         for (what, seen, want) in table {
             let points = cluster_points_of(3, 42, &seen);
-            let got: Vec<(N, f64)> = points.iter().map(|p| (p.name, p.value)).collect();
+            let got: Vec<(&str, N, f64)> = points.iter().map(|p| (p.task_manager.as_str(), p.name, p.value)).collect();
             assert_eq!(got, want, "{what}");
             assert!(points.iter().all(|p| p.cluster_id == 3 && p.ts == 42));
         }

@@ -7,7 +7,8 @@
 //! turns every character but letters, digits, `_` and `:` into `_`), so the history spans redeploys. Sources
 //! are the tasks whose name starts with `Source`, sinks those whose name contains `Sink` or `Writer` (how
 //! Flink names the vertices of SQL and DataStream jobs); per-vertex series carry the reporter's task names.
-//! TaskManager figures are those of the TaskManagers running the job.
+//! TaskManager figures are those of the TaskManagers running the job (the busiest or the sum, and per
+//! TaskManager by the reporter's `tm_id`).
 
 use std::time::Duration;
 
@@ -16,9 +17,19 @@ use weir_model::metrics::{MetricName, MetricSeries, Resolution};
 
 use crate::EngineError;
 
-/// The PromQL of a measure: job-level (`per_vertex` false) or one series per vertex (`task_name`), `None` when
-/// the measure has no per-vertex form.
-pub fn promql(name: MetricName, job_name: &str, per_vertex: bool) -> Option<String> {
+/// How a measure's series are split: one for the job, one per vertex (`task_name`), one per TaskManager
+/// (`tm_id`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Job,
+    Vertex,
+    TaskManager,
+}
+
+/// The PromQL of a measure split as asked, `None` when the measure has no such form (per vertex: the
+/// throughput, busy and back-pressure; per TaskManager: the `tm_*` measures).
+pub fn promql(name: MetricName, job_name: &str, split: Split) -> Option<String> {
+    let per_vertex = split == Split::Vertex;
     let job = format!("job_name=\"{}\"", escape(&reported_label(job_name)));
     let task = |metric: &str, extra: &str| format!("flink_taskmanager_job_task_{metric}{{{job}{extra}}}");
     let by_vertex = |agg: &str, expr: String, scale: &str| {
@@ -28,13 +39,23 @@ pub fn promql(name: MetricName, job_name: &str, per_vertex: bool) -> Option<Stri
             format!("{agg}({expr}){scale}")
         }
     };
-    let tm = |metric: &str, agg: &str| {
-        format!(
-            "{agg}(flink_taskmanager_Status_JVM_{metric} and on (tm_id) group by (tm_id) ({}))",
-            task("busyTimeMsPerSecond", "")
-        )
-    };
+    // The TaskManagers running the job: those that report one of its tasks.
+    let running = format!("and on (tm_id) group by (tm_id) ({})", task("busyTimeMsPerSecond", ""));
+    let by_tm = if split == Split::TaskManager { " by (tm_id)" } else { "" };
+    let tm = |metric: &str, agg: &str| format!("{agg}{by_tm}(flink_taskmanager_Status_JVM_{metric} {running})");
     let jm = |metric: &str| format!("max(flink_jobmanager_job_{metric}{{{job}}})");
+    if split == Split::TaskManager {
+        return Some(match name {
+            MetricName::TmCpuLoad => tm("CPU_Load", "max"),
+            MetricName::TmHeapUsedBytes => tm("Memory_Heap_Used", "max"),
+            MetricName::TmHeapMaxBytes => tm("Memory_Heap_Max", "max"),
+            MetricName::TmGcTimeMsPerSec => tm("GarbageCollector_All_TimeMsPerSecond", "max"),
+            MetricName::TmManagedMemoryUsedBytes => {
+                format!("max by (tm_id) (flink_taskmanager_Status_Flink_Memory_Managed_Used {running})")
+            }
+            _ => return None,
+        });
+    }
     let q = match (name, per_vertex) {
         (MetricName::RecordsInPerSec, false) => by_vertex("sum", task("numRecordsOutPerSecond", ",task_name=~\"Source.*\""), ""),
         (MetricName::RecordsOutPerSec, false) => by_vertex("sum", task("numRecordsInPerSecond", ",task_name=~\".*(Sink|Writer).*\""), ""),
@@ -56,10 +77,9 @@ pub fn promql(name: MetricName, job_name: &str, per_vertex: bool) -> Option<Stri
         (MetricName::TmHeapUsedBytes, false) => tm("Memory_Heap_Used", "sum"),
         (MetricName::TmHeapMaxBytes, false) => tm("Memory_Heap_Max", "sum"),
         (MetricName::TmGcTimeMsPerSec, false) => tm("GarbageCollector_All_TimeMsPerSecond", "max"),
-        (MetricName::TmManagedMemoryUsedBytes, false) => format!(
-            "sum(flink_taskmanager_Status_Flink_Memory_Managed_Used and on (tm_id) group by (tm_id) ({}))",
-            task("busyTimeMsPerSecond", "")
-        ),
+        (MetricName::TmManagedMemoryUsedBytes, false) => {
+            format!("sum(flink_taskmanager_Status_Flink_Memory_Managed_Used {running})")
+        }
         _ => return None,
     };
     Some(q)
@@ -116,9 +136,9 @@ struct RangeSeries {
     values: Vec<(f64, String)>,
 }
 
-/// Turns a `query_range` answer into series of `name` (one per `task_name` when per vertex); values that are
-/// not finite numbers are left out.
-pub fn series_of(name: MetricName, per_vertex: bool, body: &[u8]) -> Result<Vec<MetricSeries>, String> {
+/// Turns a `query_range` answer into series of `name` (one per `task_name` or `tm_id` as split); values that
+/// are not finite numbers are left out.
+pub fn series_of(name: MetricName, split: Split, body: &[u8]) -> Result<Vec<MetricSeries>, String> {
     let answer: Answer = serde_json::from_slice(body).map_err(|e| format!("not a Prometheus answer: {e}"))?;
     if answer.status != "success" {
         return Err(answer.error.unwrap_or_else(|| format!("status {}", answer.status)));
@@ -133,8 +153,13 @@ pub fn series_of(name: MetricName, per_vertex: bool, body: &[u8]) -> Result<Vec<
         if points.is_empty() {
             continue;
         }
-        let vertex = if per_vertex { s.metric.get("task_name").cloned() } else { None };
-        out.push(MetricSeries { name, unit: name.unit().to_owned(), vertex, points });
+        let label = |key: &str| s.metric.get(key).cloned();
+        let (vertex, task_manager) = match split {
+            Split::Job => (None, None),
+            Split::Vertex => (label("task_name"), None),
+            Split::TaskManager => (None, label("tm_id")),
+        };
+        out.push(MetricSeries { name, unit: name.unit().to_owned(), vertex, task_manager, points });
     }
     Ok(out)
 }
@@ -177,30 +202,38 @@ mod tests {
     #[test]
     fn every_measure_has_a_job_level_query_and_the_vertex_ones_a_per_vertex_query() {
         for name in MetricName::ALL {
-            let q = promql(*name, "default/orders", false).expect("job-level query");
+            let q = promql(*name, "default/orders", Split::Job).expect("job-level query");
             assert!(q.contains("job_name=\"default_orders\""), "{name}: {q}");
-            assert_eq!(promql(*name, "default/orders", true).is_some(), has_vertex_series(*name), "{name}");
+            assert_eq!(promql(*name, "default/orders", Split::Vertex).is_some(), has_vertex_series(*name), "{name}");
+            let per_tm = promql(*name, "default/orders", Split::TaskManager);
+            assert_eq!(per_tm.is_some(), name.as_str().starts_with("tm_"), "{name}");
+            assert!(per_tm.is_none_or(|q| q.contains("by (tm_id)")), "{name}");
         }
     }
 
     #[test]
     fn queries_read_what_flinks_reporter_writes() {
         let table = [
-            (MetricName::BusyRatio, false, "max(flink_taskmanager_job_task_busyTimeMsPerSecond{job_name=\"n_j\"}) / 1000"),
-            (MetricName::BusyRatio, true, "max by (task_name) (flink_taskmanager_job_task_busyTimeMsPerSecond{job_name=\"n_j\"}) / 1000"),
-            (MetricName::Restarts, false, "max(flink_jobmanager_job_numRestarts{job_name=\"n_j\"})"),
+            (MetricName::BusyRatio, Split::Job, "max(flink_taskmanager_job_task_busyTimeMsPerSecond{job_name=\"n_j\"}) / 1000"),
+            (MetricName::BusyRatio, Split::Vertex, "max by (task_name) (flink_taskmanager_job_task_busyTimeMsPerSecond{job_name=\"n_j\"}) / 1000"),
+            (MetricName::Restarts, Split::Job, "max(flink_jobmanager_job_numRestarts{job_name=\"n_j\"})"),
+            (
+                MetricName::TmCpuLoad,
+                Split::TaskManager,
+                "max by (tm_id)(flink_taskmanager_Status_JVM_CPU_Load and on (tm_id) group by (tm_id) (flink_taskmanager_job_task_busyTimeMsPerSecond{job_name=\"n_j\"}))",
+            ),
             (
                 MetricName::RecordsInPerSec,
-                false,
+                Split::Job,
                 "sum(flink_taskmanager_job_task_numRecordsOutPerSecond{job_name=\"n_j\",task_name=~\"Source.*\"})",
             ),
-            (MetricName::LagRecords, false, "sum(flink_taskmanager_job_task_operator_pendingRecords{job_name=\"n_j\"})"),
+            (MetricName::LagRecords, Split::Job, "sum(flink_taskmanager_job_task_operator_pendingRecords{job_name=\"n_j\"})"),
         ];
-        for (name, per_vertex, want) in table {
-            assert_eq!(promql(name, "n/j", per_vertex).as_deref(), Some(want), "{name} per_vertex={per_vertex}");
+        for (name, split, want) in table {
+            assert_eq!(promql(name, "n/j", split).as_deref(), Some(want), "{name} {split:?}");
         }
         // A job name cannot break out of its string (the reporter's sanitizing, then PromQL's escaping).
-        let q = promql(MetricName::Restarts, "a\"} or vector(1) or {x=\"", false).unwrap_or_default();
+        let q = promql(MetricName::Restarts, "a\"} or vector(1) or {x=\"", Split::Job).unwrap_or_default();
         assert_eq!(q, "max(flink_jobmanager_job_numRestarts{job_name=\"a___or_vector_1__or__x__\"})");
         assert_eq!(reported_label("Source: src[2] -> Calc[3]"), "Source:_src_2_____Calc_3_");
         assert_eq!(escape("a\\b\"c"), "a\\\\b\\\"c");
@@ -211,14 +244,17 @@ mod tests {
         let body = br#"{"status":"success","data":{"resultType":"matrix","result":[
             {"metric":{"task_name":"Source: orders"},"values":[[1700000000,"0.5"],[1700000015,"NaN"],[1700000030.5,"0.25"]]},
             {"metric":{"task_name":"Sink: out"},"values":[[1700000000,"NaN"]]}]}}"#;
-        let series = series_of(MetricName::BusyRatio, true, body).expect("parsed");
+        let series = series_of(MetricName::BusyRatio, Split::Vertex, body).expect("parsed");
         assert_eq!(series.len(), 1, "a series with no number is left out");
         assert_eq!(series[0].vertex.as_deref(), Some("Source: orders"));
         assert_eq!(series[0].points, vec![(1_700_000_000_000, 0.5), (1_700_000_030_500, 0.25)]);
         assert_eq!(series[0].unit, "ratio");
-        let err = series_of(MetricName::BusyRatio, false, br#"{"status":"error","error":"parse error"}"#);
+        let err = series_of(MetricName::BusyRatio, Split::Job, br#"{"status":"error","error":"parse error"}"#);
         assert_eq!(err, Err("parse error".to_string()));
-        assert!(series_of(MetricName::BusyRatio, false, b"<html>").is_err());
+        assert!(series_of(MetricName::BusyRatio, Split::Job, b"<html>").is_err());
+        let tms = br#"{"status":"success","data":{"result":[{"metric":{"tm_id":"tm_1"},"values":[[1,"0.5"]]}]}}"#;
+        let series = series_of(MetricName::TmCpuLoad, Split::TaskManager, tms).expect("parsed");
+        assert_eq!((series[0].task_manager.as_deref(), series[0].vertex.as_deref()), (Some("tm_1"), None));
     }
 
     #[test]

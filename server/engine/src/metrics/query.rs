@@ -1,9 +1,9 @@
 //! The metrics API's read: a deployment's series over a range, at the resolution the range calls for.
 
-use weir_model::metrics::{MetricName, MetricSeries, Metrics};
+use weir_model::metrics::{ClusterMetricName, MetricName, MetricSeries, Metrics};
 use weir_model::Role;
 
-use super::prometheus_source;
+use super::prometheus_source::{self, Split};
 use super::rules::resolution_for;
 use crate::{Caller, Engine, EngineError};
 
@@ -34,7 +34,8 @@ impl Engine {
         let resolution = resolution_for(from, to, now, &self.settings.metrics_retention);
         if let Some(base) = placed.environment.prometheus_url.as_deref() {
             let job_name = format!("{}/{}", placed.namespace.name, placed.job.name);
-            let series = self.prometheus_series(base, &job_name, &names, resolution, from, to).await?;
+            let splits = [Split::Job, Split::Vertex, Split::TaskManager];
+            let series = self.prometheus_series(base, &job_name, &names, &splits, resolution, from, to).await?;
             return Ok(Metrics { resolution, from, to, series });
         }
         let rows = self.store.points(placed.deployment.id, &names, resolution, from, to).await?;
@@ -47,31 +48,60 @@ impl Engine {
                     name: p.name,
                     unit: p.name.unit().to_owned(),
                     vertex,
+                    task_manager: None,
                     points: vec![(p.ts, p.value)],
                 }),
+            }
+        }
+        // Each TaskManager's own series come from the cluster history (kept once per cluster, not per job).
+        let of_tm: Vec<(MetricName, ClusterMetricName)> =
+            names.iter().filter_map(|n| ClusterMetricName::of_task_manager(*n).map(|c| (*n, c))).collect();
+        if !of_tm.is_empty() {
+            let cluster_names: Vec<ClusterMetricName> = of_tm.iter().map(|(_, c)| *c).collect();
+            let rows = self
+                .store
+                .cluster_points(placed.environment.cluster_id, &cluster_names, true, resolution, from, to)
+                .await?;
+            for p in rows.into_iter().filter(|p| !p.task_manager.is_empty()) {
+                let Some((name, _)) = of_tm.iter().find(|(_, c)| *c == p.name) else { continue };
+                match series.last_mut() {
+                    Some(s) if s.name == *name && s.task_manager.as_deref() == Some(p.task_manager.as_str()) => {
+                        s.points.push((p.ts, p.value))
+                    }
+                    _ => series.push(MetricSeries {
+                        name: *name,
+                        unit: name.unit().to_owned(),
+                        vertex: None,
+                        task_manager: Some(p.task_manager),
+                        points: vec![(p.ts, p.value)],
+                    }),
+                }
             }
         }
         Ok(Metrics { resolution, from, to, series })
     }
 
-    /// The series of a deployment from its environment's Prometheus: job-level, then per vertex.
-    async fn prometheus_series(
+    /// The series of a deployment from its environment's Prometheus, split as asked (job-level, per vertex,
+    /// per TaskManager); `job_name` is `<namespace>/<job>`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn prometheus_series(
         &self,
         base: &str,
         job_name: &str,
         names: &[MetricName],
+        splits: &[Split],
         resolution: weir_model::metrics::Resolution,
         from: i64,
         to: i64,
     ) -> Result<Vec<MetricSeries>, EngineError> {
         let step = prometheus_source::step_for(resolution, self.settings.metrics_interval);
         let mut series = Vec::new();
-        for per_vertex in [false, true] {
+        for &split in splits {
             for name in names {
-                let Some(q) = prometheus_source::promql(*name, job_name, per_vertex) else { continue };
+                let Some(q) = prometheus_source::promql(*name, job_name, split) else { continue };
                 let body =
                     prometheus_source::query_range(&self.http, base, &q, from, to, step, self.cluster_timeout).await?;
-                let found = prometheus_source::series_of(*name, per_vertex, &body).map_err(|e| {
+                let found = prometheus_source::series_of(*name, split, &body).map_err(|e| {
                     EngineError::Unavailable(format!("the environment's Prometheus at {base} refused {q}: {e}"))
                 })?;
                 series.extend(found);

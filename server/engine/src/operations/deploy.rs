@@ -191,6 +191,13 @@ impl Engine {
             config_overrides: overrides.clone(),
             plan: Some(plan),
         };
+        // Quota and pool capacity, before anything is written; the pool's lock is held until the admission
+        // transaction is committed, so a concurrent admission counts this one. A recovery restarts what was
+        // already admitted: it is not weighed again.
+        let _pool = match kind {
+            OperationKind::Recover => None,
+            _ => self.admit_to_pool(&placed, &version, &overrides).await?,
+        };
         let desired = Desired {
             state: DesiredState::Running,
             version_id: Some(version.id),
@@ -288,7 +295,8 @@ impl Engine {
             jar_id: jar.jar_id.clone(),
             restore_path: chosen.path,
             allow_non_restored_state: params.allow_non_restored_state,
-            parallelism: version.parallelism.map(|p| p as u32),
+            // The parallelism admission counted (the hotfix's `parallelism.default` wins over the version's).
+            parallelism: crate::pools::declared_parallelism(&placed.environment, &version, &params.config_overrides),
             flink_config: self.job_config(&placed, &version, &params.config_overrides),
         };
         let cluster_name = placed.cluster.name.clone();

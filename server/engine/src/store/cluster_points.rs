@@ -1,4 +1,5 @@
-//! Queries on `cluster_points` (each cluster's slots, CPU and heap over time): writing a look's points,
+//! Queries on `cluster_points` (each cluster's and each TaskManager's slots, CPU, heap, GC and managed memory
+//! over time): writing a look's points,
 //! reading a range, rolling up into coarser buckets and retention — the same shapes as `metrics.rs`.
 
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -12,6 +13,8 @@ use super::Store;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterPoint {
     pub cluster_id: i64,
+    /// Flink's TaskManager id; empty for the cluster's totals.
+    pub task_manager: String,
     pub name: ClusterMetricName,
     pub ts: i64,
     pub value: f64,
@@ -24,13 +27,14 @@ impl Store {
             let rows = chunk.iter().map(|p| ActiveModel {
                 cluster_id: sea_orm::Set(p.cluster_id),
                 resolution: sea_orm::Set(Resolution::Raw),
+                task_manager: sea_orm::Set(p.task_manager.clone()),
                 name: sea_orm::Set(p.name),
                 ts: sea_orm::Set(p.ts),
                 value: sea_orm::Set(p.value),
             });
             Entity::insert_many(rows)
                 .on_conflict(
-                    OnConflict::columns([Column::ClusterId, Column::Resolution, Column::Name, Column::Ts])
+                    OnConflict::columns([Column::ClusterId, Column::Resolution, Column::TaskManager, Column::Name, Column::Ts])
                         .do_nothing()
                         .to_owned(),
                 )
@@ -41,21 +45,28 @@ impl Store {
         Ok(())
     }
 
-    /// The points of some measures of a cluster at one resolution, in `[from, to]`, by name then oldest first.
+    /// The points of some measures of a cluster at one resolution, in `[from, to]`, by TaskManager (the
+    /// cluster's totals first), name, then oldest first; the cluster's totals only unless `task_managers`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn cluster_points(
         &self,
         cluster_id: i64,
         names: &[ClusterMetricName],
+        task_managers: bool,
         resolution: Resolution,
         from: i64,
         to: i64,
     ) -> Result<Vec<Model>, DbErr> {
-        Entity::find()
-            .filter(Column::ClusterId.eq(cluster_id))
+        let mut q = Entity::find().filter(Column::ClusterId.eq(cluster_id));
+        if !task_managers {
+            q = q.filter(Column::TaskManager.eq(""));
+        }
+        q
             .filter(Column::Resolution.eq(resolution))
             .filter(Column::Name.is_in(names.iter().copied()))
             .filter(Column::Ts.gte(from))
             .filter(Column::Ts.lte(to))
+            .order_by_asc(Column::TaskManager)
             .order_by_asc(Column::Name)
             .order_by_asc(Column::Ts)
             .all(self.db())
@@ -70,7 +81,7 @@ impl Store {
         since: i64,
         until: i64,
     ) -> Result<u64, DbErr> {
-        self.roll_up_table("cluster_points", "cluster_id, name", from, to, since, until).await
+        self.roll_up_table("cluster_points", "cluster_id, task_manager, name", from, to, since, until).await
     }
 
     /// The newest bucket of a resolution (none when it has no point).

@@ -17,6 +17,7 @@ pub mod members;
 pub mod metrics;
 pub mod namespaces;
 pub mod operations;
+pub mod pools;
 pub mod sessions;
 pub mod snapshots;
 pub mod tokens;

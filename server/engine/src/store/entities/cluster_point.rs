@@ -1,4 +1,5 @@
-//! Table `cluster_points`: one point of a cluster's measure (slots, CPU, heap) at one resolution.
+//! Table `cluster_points`: one point of a cluster's measure (slots, CPU, heap, GC, managed memory) at one
+//! resolution, of the whole cluster (`task_manager` empty) or of one TaskManager.
 
 use sea_orm::entity::prelude::*;
 use weir_model::metrics::{ClusterMetricName, Resolution};
@@ -10,6 +11,9 @@ pub struct Model {
     pub cluster_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub resolution: Resolution,
+    /// Flink's TaskManager id; empty for the cluster's totals.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub task_manager: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub name: ClusterMetricName,
     /// Unix milliseconds (the start of the bucket for rolled-up points).

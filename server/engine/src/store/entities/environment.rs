@@ -14,6 +14,8 @@ pub struct Model {
     pub flink_config: String,
     /// A Prometheus holding this environment's Flink metrics (read with PromQL instead of sampling).
     pub prometheus_url: Option<String>,
+    /// The resource pool it draws from; none: no limit.
+    pub pool_id: Option<i64>,
     pub created_at: ChronoDateTimeUtc,
 }
 

@@ -21,6 +21,8 @@ pub mod namespace_environment;
 pub mod namespace_member;
 pub mod operation;
 pub mod operation_step;
+pub mod pool;
+pub mod pool_quota;
 pub mod session;
 pub mod silence;
 pub mod snapshot;
