@@ -101,6 +101,7 @@ pub async fn create_environment(
         flink_config: config,
         prometheus_url,
         pool: None,
+        recommendations: None,
     };
     engine.create_environment(&caller, new).await.map_err(fail)
 }
@@ -550,6 +551,25 @@ pub async fn delete_alert_channel(ns: String, name: String) -> Result<(), Server
     engine.delete_alert_channel(&caller, &ns, &name).await.map_err(fail)
 }
 
+/// A rule form's condition and channels (names separated by commas or lines).
+#[cfg(feature = "ssr")]
+fn rule_fields(
+    kind: &str,
+    for_s: &str,
+    threshold: &str,
+    window_s: &str,
+    channels: &str,
+) -> Result<(weir_engine::alerts::manage::ConditionInput, Vec<String>), ServerFnError> {
+    let condition = weir_engine::alerts::manage::ConditionInput {
+        kind: kind.trim().into(),
+        for_s: number("for (seconds)", for_s)?,
+        threshold: number("threshold", threshold)?,
+        window_s: number("window (seconds)", window_s)?,
+    };
+    let channels = channels.split([',', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    Ok((condition, channels))
+}
+
 /// Creates a rule (owners): a condition `kind` with its figures (`for_s`, `threshold`, `window_s`; empty:
 /// the kind's default), scoped to a `job` and/or `environment` (empty: all), notifying `channels` (names
 /// separated by commas).
@@ -566,13 +586,7 @@ pub async fn create_alert_rule(
     #[server(default)] environment: String,
     #[server(default)] channels: String,
 ) -> Result<AlertRule, ServerFnError> {
-    let condition = weir_engine::alerts::manage::ConditionInput {
-        kind: kind.trim().into(),
-        for_s: number("for (seconds)", &for_s)?,
-        threshold: number("threshold", &threshold)?,
-        window_s: number("window (seconds)", &window_s)?,
-    };
-    let channels = channels.split([',', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let (condition, channels) = rule_fields(&kind, &for_s, &threshold, &window_s, &channels)?;
     let (engine, caller) = door()?;
     let new = weir_engine::alerts::manage::NewRule {
         name: name.trim().into(),
@@ -607,13 +621,7 @@ pub async fn update_alert_rule(
     #[server(default)] environment: String,
     #[server(default)] channels: String,
 ) -> Result<AlertRule, ServerFnError> {
-    let condition = weir_engine::alerts::manage::ConditionInput {
-        kind: kind.trim().into(),
-        for_s: number("for (seconds)", &for_s)?,
-        threshold: number("threshold", &threshold)?,
-        window_s: number("window (seconds)", &window_s)?,
-    };
-    let channels = channels.split([',', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let (condition, channels) = rule_fields(&kind, &for_s, &threshold, &window_s, &channels)?;
     let (engine, caller) = door()?;
     let change = weir_engine::alerts::manage::RuleChange {
         condition: Some(condition),
