@@ -20,6 +20,8 @@ use door::{door, fail};
 
 mod pools;
 pub use pools::*;
+mod recommendations;
+pub use recommendations::*;
 
 #[cfg(feature = "ssr")]
 mod door {

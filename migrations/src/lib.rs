@@ -12,6 +12,7 @@ mod m20261122_000006_alerts;
 mod m20261122_000007_cluster_points;
 mod m20261122_000008_token_scope_prometheus;
 mod m20261122_000009_pools;
+mod m20261122_000010_recommendations;
 mod shapes;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_cluster_points::Migration),
             Box::new(m20261122_000008_token_scope_prometheus::Migration),
             Box::new(m20261122_000009_pools::Migration),
+            Box::new(m20261122_000010_recommendations::Migration),
         ]
     }
 }

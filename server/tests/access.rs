@@ -143,6 +143,12 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         rest(g.clone(), &format!("{job}/deployments"), None, Viewer, &[200]),
         rest(g.clone(), dep, None, Viewer, &[200]),
         rest(g.clone(), &format!("{dep}/metrics?names=restarts"), None, Viewer, &[200]),
+        // Recommendations: viewers read them and their history; editors apply or dismiss (here the job has run for
+        // seconds only: nothing to apply or dismiss yet, 409 — the refusal comes after the role check).
+        rest(g.clone(), &format!("{dep}/recommendation"), None, Viewer, &[200]),
+        rest(g.clone(), &format!("{dep}/recommendation/history"), None, Viewer, &[200]),
+        rest(p.clone(), &format!("{dep}/recommendation/apply"), None, Editor, &[202, 409]),
+        rest(p.clone(), &format!("{dep}/recommendation/dismiss"), Some(json!({"reason": "by {me}"})), Editor, &[200, 409]),
         rest(p.clone(), &format!("{dep}/deploy"), Some(json!({})), Editor, acted),
         rest(p.clone(), &format!("{dep}/deploy"), Some(json!({"config_overrides": {"pipeline.name": "hotfix"}})), Owner, acted),
         rest(p.clone(), &format!("{dep}/rollback"), Some(json!({"version": 1})), Editor, acted),
@@ -190,6 +196,10 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         server_fn::<sf::GetVersionDiff>(&[("ns", "team"), ("job", "j"), ("a", "1"), ("b", "2")], Viewer, &[200]),
         server_fn::<sf::GetDeploymentMetrics>(&[("ns", "team"), ("job", "j"), ("env", "dev"), ("range", "1h")], Viewer, &[200]),
         server_fn::<sf::GetTrends>(&[], Signed, &[200]),
+        server_fn::<sf::GetRecommendation>(&[("ns", "team"), ("job", "j"), ("env", "dev")], Viewer, &[200]),
+        server_fn::<sf::ApplyRecommendation>(&[("ns", "team"), ("job", "j"), ("env", "dev")], Editor, &[200, 409]),
+        server_fn::<sf::DismissRecommendation>(&[("ns", "team"), ("job", "j"), ("env", "dev"), ("reason", "by {me}")], Editor, &[200, 409]),
+        server_fn::<sf::ListPendingRecommendations>(&[], Signed, &[200]),
         server_fn::<sf::CreateJob>(&[("ns", "team"), ("name", "sj-{me}"), ("kind", "sql"), ("description", "")], Editor, &[200, 302]),
         server_fn::<sf::SaveVersion>(&[("ns", "team"), ("job", "j"), ("sql", sql), ("message", "")], Editor, &[200]),
         server_fn::<sf::SaveSettings>(&[("ns", "team"), ("job", "j"), ("parallelism", "1"), ("flink_config", ""), ("message", "")], Owner, &[200]),
@@ -267,6 +277,10 @@ fn all_server_fn_paths() -> Vec<&'static str> {
         sf::GetVersionDiff::PATH,
         sf::GetDeploymentMetrics::PATH,
         sf::GetTrends::PATH,
+        sf::GetRecommendation::PATH,
+        sf::ApplyRecommendation::PATH,
+        sf::DismissRecommendation::PATH,
+        sf::ListPendingRecommendations::PATH,
         sf::CreateJob::PATH,
         sf::SaveVersion::PATH,
         sf::SaveJarVersion::PATH,
@@ -339,6 +353,8 @@ async fn fingerprint(s: &TestServer) -> Value {
         ("alert_channels", "SELECT id, name, config, secret FROM alert_channels ORDER BY id"),
         ("alert_rules", "SELECT id, name, enabled, for_s FROM alert_rules ORDER BY id"),
         ("silences", "SELECT id FROM silences ORDER BY id"),
+        ("recommendation_history", "SELECT id FROM recommendation_history ORDER BY id"),
+        ("recommendation_settings", "SELECT id, recommendation_settings FROM environments ORDER BY id"),
     ] {
         let rows = serde_json::Value::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
             .all(db)
@@ -404,7 +420,7 @@ async fn world() -> World {
         for who in CALLERS {
             e.create_pool(&sys, pool(format!("gone-{who}"))).await.expect("pool");
         }
-        let env = NewEnvironment { name: "spare-env".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None, pool: None };
+        let env = NewEnvironment { name: "spare-env".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None, pool: None, recommendations: None };
         e.create_environment(&sys, env).await.expect("environment");
     }
     let mut clients = HashMap::new();

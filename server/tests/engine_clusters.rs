@@ -47,12 +47,12 @@ async fn environments_need_a_known_cluster_and_scalar_config() {
         let sys = Caller::system();
         engine.register_cluster(&sys, cluster("local", DEAD_URL)).await.expect("register");
 
-        let unknown = NewEnvironment { name: "dev".into(), cluster: "nope".into(), flink_config: Default::default(), prometheus_url: None, pool: None };
+        let unknown = NewEnvironment { name: "dev".into(), cluster: "nope".into(), flink_config: Default::default(), prometheus_url: None, pool: None, recommendations: None };
         let err = engine.create_environment(&sys, unknown).await.expect_err("unknown cluster");
         assert!(matches!(err, EngineError::NotFound { kind: "cluster", .. }), "[{}] {err}", db.label);
 
         let nested = json!({"a": {"b": 1}}).as_object().cloned().expect("object");
-        let bad = NewEnvironment { name: "dev".into(), cluster: "local".into(), flink_config: nested, prometheus_url: None, pool: None };
+        let bad = NewEnvironment { name: "dev".into(), cluster: "local".into(), flink_config: nested, prometheus_url: None, pool: None, recommendations: None };
         assert!(matches!(engine.create_environment(&sys, bad).await, Err(EngineError::Invalid(_))));
         assert!(engine.list_environments(&sys).await.expect("list").is_empty(), "[{}] nothing written", db.label);
 
@@ -64,6 +64,7 @@ async fn environments_need_a_known_cluster_and_scalar_config() {
                 flink_config: config.expect("object"),
                 prometheus_url: None,
                 pool: None,
+                recommendations: None,
             })
             .await
             .expect("create");

@@ -233,3 +233,68 @@ async fn pools_quotas_and_what_runs_in_them_on_every_database() {
         db.cleanup().await;
     }
 }
+
+/// Recommendation history and settings on both databases: entries kept newest first, the latest of an action
+/// found, the cascade when the deployment goes, settings set and cleared.
+#[tokio::test]
+async fn recommendation_history_and_settings_on_every_database() {
+    use weir_engine::store::recommendations::NewRecord;
+    use weir_model::recommendations::RecommendationAction;
+    for db in common::databases().await {
+        let label = db.label;
+        let store = db.store().await;
+        let cluster = inserted(store.insert_cluster("r", "flink-session", "http://r:8081").await);
+        let env = inserted(store.insert_environment("renv", cluster.id, "{}", None).await);
+        let ns = store.find_namespace("default").await.expect("query").expect("default namespace");
+        let job = inserted(store.insert_job(ns.id, "rjob", weir_model::JobKind::Sql, "").await);
+        let d = store.deployment_for(job.id, env.id).await.expect("deployment");
+        let record = |action, fingerprint: &'static str, reason: Option<&'static str>, operation_id| NewRecord {
+            deployment_id: d.id,
+            action,
+            fingerprint,
+            body_json: "{}",
+            reason,
+            operation_id,
+            by: "tester",
+        };
+        let shown = store.insert_recommendation_record(record(RecommendationAction::Shown, "aa", None, None)).await.expect("shown");
+        store
+            .insert_recommendation_record(record(RecommendationAction::Dismissed, "aa", Some("busy week"), None))
+            .await
+            .expect("dismissed");
+        store.insert_recommendation_record(record(RecommendationAction::Shown, "bb", None, None)).await.expect("shown again");
+        store.insert_recommendation_record(record(RecommendationAction::Applied, "bb", None, Some(42))).await.expect("applied");
+        let all = store.recommendation_history(d.id, 10).await.expect("history");
+        let actions: Vec<_> = all.iter().map(|r| (r.action, r.fingerprint.as_str())).collect();
+        assert_eq!(
+            actions,
+            vec![
+                (RecommendationAction::Applied, "bb"),
+                (RecommendationAction::Shown, "bb"),
+                (RecommendationAction::Dismissed, "aa"),
+                (RecommendationAction::Shown, "aa")
+            ],
+            "[{label}] newest first"
+        );
+        assert_eq!(all[0].operation_id, Some(42), "[{label}]");
+        assert_eq!(all[2].reason.as_deref(), Some("busy week"), "[{label}]");
+        assert_eq!(all[3].id, shown.id);
+        let latest = store.latest_recommendation_record(d.id, RecommendationAction::Shown).await.expect("latest").expect("one");
+        assert_eq!(latest.fingerprint, "bb", "[{label}]");
+        assert_eq!(store.recommendation_history(d.id, 2).await.expect("limit").len(), 2, "[{label}]");
+        assert_eq!(store.running_deployments().await.expect("running").len(), 0, "[{label}] never deployed: not running");
+
+        store.set_recommendation_settings(env.id, Some(r#"{"window_s":60}"#)).await.expect("set");
+        let e = store.find_environment("renv").await.expect("find").expect("env");
+        assert_eq!(e.recommendation_settings.as_deref(), Some(r#"{"window_s":60}"#), "[{label}]");
+        store.set_recommendation_settings(env.id, None).await.expect("clear");
+        let e = store.find_environment("renv").await.expect("find").expect("env");
+        assert_eq!(e.recommendation_settings, None, "[{label}]");
+
+        // The history goes with its deployment.
+        use sea_orm::EntityTrait;
+        weir_engine::store::entities::deployment::Entity::delete_by_id(d.id).exec(store.db()).await.expect("delete deployment");
+        assert!(store.recommendation_history(d.id, 10).await.expect("history").is_empty(), "[{label}] cascaded");
+        db.cleanup().await;
+    }
+}

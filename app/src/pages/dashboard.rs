@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::components::live::live_ticks;
 use crate::components::{ClusterCard, ErrorBox};
 use weir_model::{Attention, Dashboard as DashboardData, EnvironmentPanel};
-use crate::server_fns::{get_dashboard, list_alerts};
+use crate::server_fns::{get_dashboard, list_alerts, list_pending_recommendations};
 use weir_model::alerts::{Alert, AlertState};
 
 #[component]
@@ -43,8 +43,55 @@ pub fn Dashboard() -> impl IntoView {
                     })
             }}
         </Transition>
+        <PendingRecommendations refreshes=refreshes/>
         // Sparklines of each deployment's throughput and lag, and each cluster's use over the last hour.
         <super::dashboard_trends::TrendsPanel/>
+    }
+}
+
+/// Deployments with a resource recommendation waiting, and the slots each would free or need. Read on its own
+/// (each looks at its job on the cluster): the rest of the dashboard does not wait for it.
+#[component]
+fn PendingRecommendations(refreshes: ReadSignal<u32>) -> impl IntoView {
+    let pending = Resource::new(move || refreshes.get(), |_| list_pending_recommendations());
+    view! {
+        <h2 class="section-title">"Resource recommendations"</h2>
+        <Transition fallback=|| view! { <p class="muted">"Reading the recommendations…"</p> }>
+            {move || pending.get().map(|r| match r {
+                Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                Ok(list) if list.is_empty() => {
+                    view! { <p class="muted" data-test="no-recommendations">"No recommendation waiting."</p> }.into_any()
+                }
+                Ok(list) => {
+                    let rows = list
+                        .into_iter()
+                        .map(|p| {
+                            let href = format!("/jobs/{}/{}?tab=resources", p.namespace, p.job);
+                            let slots = match p.slots_delta {
+                                d if d > 0 => format!("needs {d} more slot(s)"),
+                                d if d < 0 => format!("frees {} slot(s)", -d),
+                                _ => "same slots".to_owned(),
+                            };
+                            view! {
+                                <tr data-job=p.job.clone()>
+                                    <td><a href=href>{format!("{}/{}", p.namespace, p.job)}</a></td>
+                                    <td>{p.environment.clone()}</td>
+                                    <td class="num">{format!("{} -> {}", p.current_parallelism, p.recommended_parallelism)}</td>
+                                    <td>{slots}</td>
+                                    <td class="small">{p.reason.clone()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <table class="table" data-test="pending-recommendations">
+                            <thead><tr><th>"Job"</th><th>"Environment"</th><th>"Parallelism"</th><th>"Capacity"</th><th>"Why"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    }.into_any()
+                }
+            })}
+        </Transition>
     }
 }
 

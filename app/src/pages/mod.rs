@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod dashboard_trends;
 pub mod job;
 pub mod job_metrics;
+pub mod job_resources;
 pub mod jobs;
 pub mod login;
 pub mod namespaces;

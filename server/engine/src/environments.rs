@@ -2,6 +2,7 @@
 //! resource pool they draw from (none: no limit).
 
 use serde_json::{Map, Value};
+use weir_model::recommendations::RecommendationSettings;
 use weir_model::Environment;
 
 use crate::{names, Caller, Engine, EngineError};
@@ -24,6 +25,9 @@ pub struct NewEnvironment {
     /// The resource pool it draws from (on the same cluster); none: no limit.
     #[serde(default)]
     pub pool: Option<String>,
+    /// How resource recommendations are computed here (windows, targets); none: the defaults.
+    #[serde(default)]
+    pub recommendations: Option<RecommendationSettings>,
 }
 
 /// What a caller may change of an environment (`PATCH /api/v1/environments/{env}`); what is left out stays.
@@ -40,6 +44,13 @@ pub struct EnvironmentChange {
     /// The resource pool it draws from; `null` detaches it (no limit).
     #[serde(default, deserialize_with = "present")]
     pub pool: Option<Option<String>>,
+    /// New recommendation settings (fields left out take their defaults); `null` puts back the defaults.
+    #[serde(default, deserialize_with = "present_settings")]
+    pub recommendations: Option<Option<RecommendationSettings>>,
+}
+
+fn present_settings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<RecommendationSettings>>, D::Error> {
+    <Option<RecommendationSettings> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
 /// A field given as `null` is `Some(None)`, one left out `None`.
@@ -77,7 +88,16 @@ impl Engine {
             Some(None) => Some(None),
             None => None,
         };
+        let settings = match &change.recommendations {
+            Some(Some(r)) => Some(Some(crate::recommendations::checked_settings(r)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
         let mut model = self.store.update_environment(model, cluster.id, &config, prometheus.as_deref()).await?;
+        if let Some(json) = settings {
+            self.store.set_recommendation_settings(model.id, json.as_deref()).await?;
+            model.recommendation_settings = json;
+        }
         if let Some(pool_id) = pool {
             self.store.set_environment_pool(model.id, pool_id).await?;
             model.pool_id = pool_id;
@@ -92,6 +112,7 @@ impl Engine {
         names::check("environment", &new.name)?;
         let config = flink_config(&new.flink_config)?;
         let prometheus = prometheus_url(new.prometheus_url.as_deref())?;
+        let settings = new.recommendations.as_ref().map(crate::recommendations::checked_settings).transpose()?;
         let cluster = self.cluster_model(&new.cluster).await?;
         let pool = match new.pool.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             Some(name) => Some(self.pool_for_environment(name, &cluster).await?.id),
@@ -105,6 +126,10 @@ impl Engine {
         if pool.is_some() {
             self.store.set_environment_pool(model.id, pool).await?;
             model.pool_id = pool;
+        }
+        if settings.is_some() {
+            self.store.set_recommendation_settings(model.id, settings.as_deref()).await?;
+            model.recommendation_settings = settings;
         }
         tracing::info!(environment = %model.name, cluster = %cluster.name, pool = ?model.pool_id, "environment created");
         self.environment_view(model, &cluster).await
@@ -179,6 +204,7 @@ fn to_environment(e: environment::Model, c: &cluster::Model, pool: Option<String
         flink_config,
         prometheus_url: e.prometheus_url,
         pool,
+        recommendations: e.recommendation_settings.as_deref().and_then(|s| serde_json::from_str(s).ok()),
         created_at: e.created_at,
     })
 }

@@ -40,6 +40,7 @@ pub mod metrics;
 mod names;
 pub mod operations;
 pub mod pools;
+pub mod recommendations;
 pub mod reconciler;
 pub mod sql;
 pub mod store;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod metrics;
 pub mod operation_log;
 pub mod pools;
+pub mod recommendations;
 
 pub use error::ErrorCode;
 pub use vocabulary::{
@@ -102,6 +103,9 @@ pub struct Environment {
     /// The resource pool it draws from; none: no limit.
     #[serde(default)]
     pub pool: Option<String>,
+    /// How resource recommendations are computed here; none: the defaults.
+    #[serde(default)]
+    pub recommendations: Option<recommendations::RecommendationSettings>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -23,6 +23,9 @@ pub struct DeployParams {
     /// resumed, is planned when it resumes.
     #[serde(default)]
     pub plan: Option<DeployPlan>,
+    /// Set when the deploy applies a recommendation: its entry in the recommendation history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<i64>,
 }
 
 /// A stop operation's parameters.

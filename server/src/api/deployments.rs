@@ -21,7 +21,7 @@ fn accepted(operation: i64) -> Accepted {
 }
 
 /// An optional JSON body: empty means the defaults.
-fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(super) fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }

@@ -17,6 +17,7 @@ mod members;
 pub mod openapi;
 mod pools;
 pub mod prometheus;
+mod recommendations;
 mod session;
 mod sql;
 mod tokens;
@@ -89,6 +90,10 @@ pub fn router(engine: Engine) -> Router {
         .route(&format!("{dep}/stop"), post(deployments::stop))
         .route(&format!("{dep}/savepoint"), post(deployments::savepoint))
         .route(&format!("{dep}/metrics"), get(deployments::metrics))
+        .route(&format!("{dep}/recommendation"), get(recommendations::get))
+        .route(&format!("{dep}/recommendation/history"), get(recommendations::history))
+        .route(&format!("{dep}/recommendation/apply"), post(recommendations::apply))
+        .route(&format!("{dep}/recommendation/dismiss"), post(recommendations::dismiss))
         .route(&format!("{job}/operations"), get(deployments::operations))
         .route(&format!("{job}/snapshots"), get(deployments::snapshots))
         .route("/operations/{id}", get(deployments::operation))

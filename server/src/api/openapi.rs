@@ -73,6 +73,10 @@ pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/stop", "Stop with a savepoint (or cancel)", Some("StopRequest"), 202),
     ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/savepoint", "Take a savepoint while running", None, 202),
     ("get", "/namespaces/{ns}/jobs/{job}/deployments/{env}/metrics", "Metrics history: ?names=a,b&from=&to= (unix ms), at the resolution the range calls for", None, 200),
+    ("get", "/namespaces/{ns}/jobs/{job}/deployments/{env}/recommendation", "The resource recommendation (status ready, collecting or no_change; parallelism per vertex and for the job, memory, explanation, pool cost, based_on)", None, 200),
+    ("get", "/namespaces/{ns}/jobs/{job}/deployments/{env}/recommendation/history", "Every recommendation shown, applied or dismissed for the deployment, newest first", None, 200),
+    ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/recommendation/apply", "Apply the recommendation: a new version with the recommended parallelism, redeployed keeping state (stop with savepoint, restore) as one deploy operation, within the pool's quota (editors)", None, 202),
+    ("post", "/namespaces/{ns}/jobs/{job}/deployments/{env}/recommendation/dismiss", "Dismiss the recommendation (optional reason): not shown again until its numbers change (editors)", Some("DismissRequest"), 200),
     ("get", "/namespaces/{ns}/jobs/{job}/operations", "The job's operations, newest first", None, 200),
     ("get", "/namespaces/{ns}/jobs/{job}/snapshots", "The job's savepoints and retained checkpoints", None, 200),
     ("get", "/operations/{id}", "One operation with its steps", None, 200),
@@ -98,10 +102,21 @@ fn schemas() -> Value {
         "NewCluster": s(json!({"name": {"type": "string"}, "kind": {"enum": ["flink-session"]}, "rest_url": {"type": "string", "format": "uri"}}), &["name", "kind", "rest_url"]),
         "NewEnvironment": s(json!({"name": {"type": "string"}, "cluster": {"type": "string"}, "flink_config": config,
             "prometheus_url": {"type": "string", "description": "a Prometheus scraping this environment's Flink: history is read from it"},
-            "pool": {"type": "string", "description": "the resource pool it draws from (on its cluster); none: no limit"}}), &["name", "cluster"]),
+            "pool": {"type": "string", "description": "the resource pool it draws from (on its cluster); none: no limit"},
+            "recommendations": {"$ref": "#/components/schemas/RecommendationSettings"}}), &["name", "cluster"]),
         "EnvironmentChange": s(json!({"flink_config": config,
             "prometheus_url": {"type": ["string", "null"], "description": "null or empty: Weir samples the history itself"},
-            "pool": {"type": ["string", "null"], "description": "the resource pool it draws from (on its cluster); null: none, no limit"}}), &[]),
+            "pool": {"type": ["string", "null"], "description": "the resource pool it draws from (on its cluster); null: none, no limit"},
+            "recommendations": {"oneOf": [{"$ref": "#/components/schemas/RecommendationSettings"}, {"type": "null"}],
+                "description": "null: the defaults"}}), &[]),
+        "RecommendationSettings": s(json!({"stabilization_s": {"type": "integer", "minimum": 0, "default": 300},
+            "window_s": {"type": "integer", "minimum": 1, "default": 900},
+            "scale_down_after_s": {"type": "integer", "minimum": 0, "default": 3600},
+            "target_utilization": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.7},
+            "utilization_tolerance": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.2},
+            "catch_up_s": {"type": "integer", "minimum": 1, "default": 1800},
+            "headroom": {"type": "number", "minimum": 1, "maximum": 10, "default": 1.2}}), &[]),
+        "DismissRequest": s(json!({"reason": {"type": "string", "maxLength": 1000}}), &[]),
         "Resources": s(json!({"slots": {"type": "integer", "minimum": 0},
             "cpu_cores": {"type": "number", "minimum": 0, "description": "enforced only on clusters that run one cluster per job"},
             "memory_mb": {"type": "integer", "minimum": 0, "description": "enforced only on clusters that run one cluster per job"}}), &["slots"]),
@@ -167,7 +182,7 @@ pub fn document() -> Value {
         });
         if let Some(schema) = body {
             let content_type = if *schema == "JarUpload" { "multipart/form-data" } else { "application/json" };
-            op["requestBody"] = json!({"required": *schema != "StopRequest" && *schema != "DeployRequest",
+            op["requestBody"] = json!({"required": *schema != "StopRequest" && *schema != "DeployRequest" && *schema != "DismissRequest",
                 "content": {content_type: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
         let entry = paths.entry(format!("/api/v1{path}")).or_insert_with(|| json!({}));

@@ -349,6 +349,7 @@ impl ClusterBackend for FlinkSession {
                 records_in_per_s: agg("numRecordsInPerSecond", "sum"),
                 records_out_per_s: agg("numRecordsOutPerSecond", "sum"),
                 pending_records: agg("pendingRecords", "sum"),
+                max_parallelism: v["maxParallelism"].as_u64().map(|m| m as u32),
             });
         }
         let checkpoints: Value = self.get(&format!("/jobs/{job_id}/checkpoints")).await?;

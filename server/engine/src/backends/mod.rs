@@ -105,6 +105,8 @@ pub struct VertexMetrics {
     pub records_out_per_s: Option<f64>,
     /// Records waiting in the source's external system (sum over subtasks).
     pub pending_records: Option<f64>,
+    /// The vertex's max parallelism (its key groups), when the cluster says.
+    pub max_parallelism: Option<u32>,
 }
 
 /// A running job's figures, read at once: every vertex, restarts and checkpoints.

@@ -157,6 +157,7 @@ mod tests {
             records_in_per_s: Some(inp),
             records_out_per_s: Some(out),
             pending_records: pending,
+            max_parallelism: None,
         };
         let job = JobMetrics {
             vertices: vec![

@@ -149,6 +149,21 @@ impl Engine {
         req: DeployRequest,
         by: &str,
     ) -> Result<i64, EngineError> {
+        self.admit_deploy_with(placed, kind, req, by, None, None).await
+    }
+
+    /// [`Self::admit_deploy`], for a caller that already holds the pool's admission (`admitted`: the lock it
+    /// got from [`Engine::admit_to_pool`] for this same version and overrides) and, when the deploy applies a
+    /// recommendation, its history entry (recorded in the parameters).
+    pub(crate) async fn admit_deploy_with(
+        &self,
+        placed: Placed,
+        kind: OperationKind,
+        req: DeployRequest,
+        by: &str,
+        admitted: Option<Option<tokio::sync::OwnedMutexGuard<()>>>,
+        recommendation: Option<i64>,
+    ) -> Result<i64, EngineError> {
         let number = match req.version {
             Some(n) => n,
             None => match self.store.latest_version_number(placed.job.id).await? {
@@ -190,12 +205,14 @@ impl Engine {
             allow_non_restored_state: req.allow_non_restored_state.unwrap_or(false),
             config_overrides: overrides.clone(),
             plan: Some(plan),
+            recommendation,
         };
         // Quota and pool capacity, before anything is written; the pool's lock is held until the admission
         // transaction is committed, so a concurrent admission counts this one. A recovery restarts what was
         // already admitted: it is not weighed again.
-        let _pool = match kind {
-            OperationKind::Recover => None,
+        let _pool = match (kind, admitted) {
+            (_, Some(held)) => held,
+            (OperationKind::Recover, None) => None,
             _ => self.admit_to_pool(&placed, &version, &overrides).await?,
         };
         let desired = Desired {
@@ -208,7 +225,7 @@ impl Engine {
 
     /// Plans a deploy of `version_id` from what is known of the deployment (no cluster call). The outer error
     /// is Weir's own failure to read the facts; the inner one says why the request cannot be planned.
-    async fn plan_deploy(
+    pub(crate) async fn plan_deploy(
         &self,
         placed: &Placed,
         version_id: i64,
@@ -233,7 +250,7 @@ impl Engine {
         })
     }
 
-    fn runner_available(&self) -> bool {
+    pub(crate) fn runner_available(&self) -> bool {
         self.settings.runner_jar.as_ref().map(|p| p.exists()).unwrap_or(false)
     }
 

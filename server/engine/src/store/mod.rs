@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod namespaces;
 pub mod operations;
 pub mod pools;
+pub mod recommendations;
 pub mod sessions;
 pub mod snapshots;
 pub mod tokens;

@@ -16,6 +16,8 @@ pub struct Model {
     pub prometheus_url: Option<String>,
     /// The resource pool it draws from; none: no limit.
     pub pool_id: Option<i64>,
+    /// How recommendations are computed here (JSON `RecommendationSettings`); none: the defaults.
+    pub recommendation_settings: Option<String>,
     pub created_at: ChronoDateTimeUtc,
 }
 

@@ -23,6 +23,7 @@ pub mod operation;
 pub mod operation_step;
 pub mod pool;
 pub mod pool_quota;
+pub mod recommendation_record;
 pub mod session;
 pub mod silence;
 pub mod snapshot;
