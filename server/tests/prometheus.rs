@@ -256,13 +256,14 @@ async fn an_environment_reads_its_history_from_its_prometheus() {
     // The metrics API answers from Prometheus: throughput, per-vertex busy ratio and restarts.
     let deadline = Instant::now() + Duration::from_secs(120);
     let answer = loop {
-        let m = api.get(&format!("{dep}/metrics?names=records_in_per_s,busy_ratio,restarts")).await;
+        let m = api.get(&format!("{dep}/metrics?names=records_in_per_s,busy_ratio,restarts,jm_heap_used_bytes,tm_metaspace_used_bytes")).await;
         let has = |name: &str, vertex: bool| {
             m["series"].as_array().into_iter().flatten().any(|s| {
                 s["name"] == name && s["vertex"].is_string() == vertex && s["points"].as_array().is_some_and(|p| !p.is_empty())
             })
         };
-        if has("records_in_per_s", false) && has("busy_ratio", true) && has("restarts", false) {
+        let memory = has("jm_heap_used_bytes", false) && has("tm_metaspace_used_bytes", false);
+        if has("records_in_per_s", false) && has("busy_ratio", true) && has("restarts", false) && memory {
             break m;
         }
         assert!(Instant::now() < deadline, "no history from Prometheus after 120 s: {m}");

@@ -162,6 +162,17 @@ async fn busy(api: &Api) {
         .filter_map(|p| p[1].as_f64())
         .fold(0.0_f64, f64::max);
     assert!((observed as u64).abs_diff(peak) <= 1, "the peak is the metrics history's: {observed} vs {heap}");
+    // Metaspace and the JobManager's heap are advised from their observed peaks too (real Flink figures).
+    for component in ["taskmanager_metaspace", "jobmanager_heap"] {
+        let c = rec["memory"]["components"].as_array().and_then(|c| c.iter().find(|c| c["component"] == component)).cloned();
+        let c = c.unwrap_or_else(|| panic!("{component} advised: {rec}"));
+        let peak = c["observed_peak_bytes"].as_u64().unwrap_or(0);
+        assert!(peak > 0, "{component} has an observed peak: {c}");
+        let want = ((peak as f64 * 1.2 / mib).ceil() * mib) as u64;
+        assert!(c["recommended_bytes"].as_u64().is_some_and(|r| r.abs_diff(want) <= 1024 * 1024), "{c}");
+    }
+    let jm = rec["memory"]["components"].as_array().and_then(|c| c.iter().find(|c| c["component"] == "jobmanager_heap")).cloned().unwrap_or_default();
+    assert!(jm["current_bytes"].as_u64().is_some_and(|m| m > 0), "the JobManager's heap there is: {jm}");
     assert_eq!(rec["memory"]["applies"], false, "a session cluster: shown, not applied: {rec}");
     let history = api.get(&format!("{}/recommendation/history", dep("busy"))).await;
     assert_eq!(history[0]["action"], "shown", "{history}");

@@ -129,6 +129,8 @@ const PANELS: &[Panel] = &[
     Panel { id: "tm-heap", title: "TaskManager heap", lines: &[(MetricName::TmHeapUsedBytes, "used"), (MetricName::TmHeapMaxBytes, "max")], split: Split::TaskManager },
     Panel { id: "tm-gc", title: "TaskManager garbage collection", lines: &[(MetricName::TmGcTimeMsPerSec, "GC")], split: Split::TaskManager },
     Panel { id: "tm-managed", title: "TaskManager managed memory", lines: &[(MetricName::TmManagedMemoryUsedBytes, "used")], split: Split::TaskManager },
+    Panel { id: "tm-metaspace", title: "TaskManager metaspace (largest)", lines: &[(MetricName::TmMetaspaceUsedBytes, "used")], split: Split::TaskManager },
+    Panel { id: "jm-heap", title: "JobManager heap", lines: &[(MetricName::JmHeapUsedBytes, "used"), (MetricName::JmHeapMaxBytes, "max")], split: Split::Job },
 ];
 
 /// The charts of one deployment's metrics: job-level charts always, the TaskManagers' one line per
@@ -349,7 +351,7 @@ mod tests {
         let charts = panels(&m, false, &[]);
         let ids: Vec<&str> = charts.iter().map(|c| c.id.as_str()).collect();
         assert!(!ids.contains(&"busy-vertices"), "per vertex only on demand");
-        assert_eq!(ids.len(), 12);
+        assert_eq!(ids.len(), 14);
         let t = &charts[0];
         assert_eq!(t.id, "throughput");
         assert_eq!(t.x, vec![1000, 2000, 3000]);

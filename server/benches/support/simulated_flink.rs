@@ -42,6 +42,7 @@ impl SimulatedFlink {
             .route("/jobs/overview", get(jobs_overview))
             .route("/taskmanagers", get(taskmanagers))
             .route("/taskmanagers/{id}/metrics", get(tm_metrics))
+            .route("/jobmanager/metrics", get(jm_metrics))
             .route("/jobs/{id}", get(job))
             .route("/jobs/{id}/plan", get(plan))
             .route("/jobs/{id}/vertices/{v}/subtasks/metrics", get(vertex_metrics))
@@ -93,6 +94,11 @@ async fn tm_metrics(State(sim): State<Sim>) -> Json<Value> {
     count(&sim);
     Json(json!([{"id": "Status.JVM.CPU.Load", "value": "0.42"}, {"id": "Status.JVM.Memory.Heap.Used", "value": "268435456"},
         {"id": "Status.JVM.Memory.Heap.Max", "value": "536870912"}]))
+}
+
+async fn jm_metrics(State(sim): State<Sim>) -> Json<Value> {
+    count(&sim);
+    Json(json!([{"id": "Status.JVM.Memory.Heap.Used", "value": "134217728"}, {"id": "Status.JVM.Memory.Heap.Max", "value": "469762048"}]))
 }
 
 fn vertices_json() -> Vec<Value> {

@@ -142,6 +142,10 @@ pub struct Engine {
     telemetry: telemetry::Telemetry,
     /// One admission lock per pool id: a quota check and the admission it allows run under it.
     pool_locks: pools::PoolLocks,
+    /// The newest figures the sampler read of each running deployment's job (its vertices and their
+    /// parallelism), by deployment id with the Flink job id they belong to: what the dashboard's
+    /// recommendations read instead of asking a cluster.
+    job_figures: metrics::JobFigures,
 }
 
 impl Engine {
@@ -173,6 +177,7 @@ impl Engine {
             in_flight: Default::default(),
             telemetry: Default::default(),
             pool_locks: Default::default(),
+            job_figures: Default::default(),
         })
     }
 

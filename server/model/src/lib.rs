@@ -81,6 +81,9 @@ pub struct TaskManagerMetrics {
     pub managed_used_bytes: Option<u64>,
     #[serde(default)]
     pub managed_total_bytes: Option<u64>,
+    /// JVM metaspace in use.
+    #[serde(default)]
+    pub metaspace_used_bytes: Option<u64>,
 }
 
 /// A registered cluster as stored (no live data).

@@ -23,6 +23,11 @@ vocabulary! {
         TmGcTimeMsPerSec = "tm_gc_time_ms_per_s",
         /// Flink managed memory in use, summed over the TaskManagers.
         TmManagedMemoryUsedBytes = "tm_managed_memory_used_bytes",
+        /// JVM metaspace in use, the largest of the TaskManagers'.
+        TmMetaspaceUsedBytes = "tm_metaspace_used_bytes",
+        /// The JobManager's heap in use and available.
+        JmHeapUsedBytes = "jm_heap_used_bytes",
+        JmHeapMaxBytes = "jm_heap_max_bytes",
     }
 }
 
@@ -37,7 +42,10 @@ impl MetricName {
             MetricName::CheckpointSizeBytes
             | MetricName::TmHeapUsedBytes
             | MetricName::TmHeapMaxBytes
-            | MetricName::TmManagedMemoryUsedBytes => "bytes",
+            | MetricName::TmManagedMemoryUsedBytes
+            | MetricName::TmMetaspaceUsedBytes
+            | MetricName::JmHeapUsedBytes
+            | MetricName::JmHeapMaxBytes => "bytes",
             MetricName::TmGcTimeMsPerSec => "ms/s",
             MetricName::CheckpointAgeS => "s",
             MetricName::CheckpointsFailed | MetricName::Restarts => "count",

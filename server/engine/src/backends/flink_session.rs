@@ -124,7 +124,7 @@ impl ClusterBackend for FlinkSession {
             let memory: Value = self
                 .get(&format!(
                     "/taskmanagers/{id}/metrics?get=Status.JVM.GarbageCollector.All.TimeMsPerSecond,\
-                     Status.Flink.Memory.Managed.Used,Status.Flink.Memory.Managed.Total"
+                     Status.Flink.Memory.Managed.Used,Status.Flink.Memory.Managed.Total,Status.JVM.Memory.Metaspace.Used"
                 ))
                 .await?;
             let metric = |name: &str| {
@@ -146,6 +146,7 @@ impl ClusterBackend for FlinkSession {
                 gc_time_ms_per_s: metric("Status.JVM.GarbageCollector.All.TimeMsPerSecond"),
                 managed_used_bytes: metric("Status.Flink.Memory.Managed.Used").map(|v| v as u64),
                 managed_total_bytes: metric("Status.Flink.Memory.Managed.Total").map(|v| v as u64),
+                metaspace_used_bytes: metric("Status.JVM.Memory.Metaspace.Used").map(|v| v as u64),
             });
         }
         Ok(out)
@@ -361,6 +362,13 @@ impl ClusterBackend for FlinkSession {
             .flatten()
             .find(|m| m["id"] == "numRestarts")
             .and_then(|m| number(&m["value"]));
+        // The JobManager's heap: figures of the process that runs the job; none when it does not answer them.
+        let jm: Value = self
+            .get("/jobmanager/metrics?get=Status.JVM.Memory.Heap.Used,Status.JVM.Memory.Heap.Max")
+            .await
+            .unwrap_or(Value::Null);
+        let jm_metric =
+            |name: &str| jm.as_array().into_iter().flatten().find(|m| m["id"] == name).and_then(|m| number(&m["value"]));
         Ok(JobMetrics {
             vertices,
             restarts,
@@ -368,6 +376,8 @@ impl ClusterBackend for FlinkSession {
             last_checkpoint_duration_ms: number(&latest["end_to_end_duration"]),
             last_checkpoint_size_bytes: number(&latest["checkpointed_size"]).or_else(|| number(&latest["state_size"])),
             last_checkpoint_at_ms: latest["latest_ack_timestamp"].as_i64(),
+            jobmanager_heap_used_bytes: jm_metric("Status.JVM.Memory.Heap.Used"),
+            jobmanager_heap_max_bytes: jm_metric("Status.JVM.Memory.Heap.Max"),
         })
     }
 }

@@ -119,6 +119,9 @@ pub struct JobMetrics {
     pub last_checkpoint_size_bytes: Option<f64>,
     /// When the last completed checkpoint was acknowledged (unix ms).
     pub last_checkpoint_at_ms: Option<i64>,
+    /// The heap of the JobManager running the job, in use and available.
+    pub jobmanager_heap_used_bytes: Option<f64>,
+    pub jobmanager_heap_max_bytes: Option<f64>,
 }
 
 /// What Weir asks of any cluster: one implementation per kind of cluster.

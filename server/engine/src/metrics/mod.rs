@@ -31,6 +31,10 @@ use crate::store::metrics::Point;
 use crate::{Engine, EngineError};
 use rules::{points_of, rollup_window};
 
+/// The newest figures read of each deployment's job: deployment id -> (Flink job id, figures). Kept in memory
+/// (refilled by the next sample after a restart).
+pub(crate) type JobFigures = Arc<std::sync::RwLock<HashMap<i64, (String, crate::backends::JobMetrics)>>>;
+
 /// How many jobs of one cluster are sampled at the same time.
 const SAMPLE_CONCURRENCY: usize = 8;
 
@@ -112,7 +116,13 @@ impl Engine {
         let samples: Vec<Vec<Point>> = futures::stream::iter(jobs)
             .map(|(deployment, job_id)| async move {
                 match backend.job_metrics(&job_id).await {
-                    Ok(m) => points_of(deployment, ts, &m, &seen.taskmanagers),
+                    Ok(m) => {
+                        let points = points_of(deployment, ts, &m, &seen.taskmanagers);
+                        if let Ok(mut figures) = self.job_figures.write() {
+                            figures.insert(deployment, (job_id.clone(), m));
+                        }
+                        points
+                    }
                     Err(e) => {
                         tracing::debug!(deployment, "no metrics this time: {e}");
                         Vec::new()
@@ -126,6 +136,12 @@ impl Engine {
         let written = points.len();
         self.store.insert_points(points).await?;
         Ok(written)
+    }
+
+    /// The newest figures the sampler read of a deployment's job, if they belong to Flink job `job_id`.
+    pub(crate) fn sampled_figures(&self, deployment: i64, job_id: &str) -> Option<crate::backends::JobMetrics> {
+        let figures = self.job_figures.read().ok()?;
+        figures.get(&deployment).filter(|(id, _)| id == job_id).map(|(_, m)| m.clone())
     }
 
     /// Rolls raw points up into one-minute buckets and those into one-hour buckets (whole buckets only),

@@ -53,6 +53,7 @@ pub fn promql(name: MetricName, job_name: &str, split: Split) -> Option<String> 
             MetricName::TmManagedMemoryUsedBytes => {
                 format!("max by (tm_id) (flink_taskmanager_Status_Flink_Memory_Managed_Used {running})")
             }
+            MetricName::TmMetaspaceUsedBytes => tm("Memory_Metaspace_Used", "max"),
             _ => return None,
         });
     }
@@ -79,6 +80,15 @@ pub fn promql(name: MetricName, job_name: &str, split: Split) -> Option<String> 
         (MetricName::TmGcTimeMsPerSec, false) => tm("GarbageCollector_All_TimeMsPerSecond", "max"),
         (MetricName::TmManagedMemoryUsedBytes, false) => {
             format!("sum(flink_taskmanager_Status_Flink_Memory_Managed_Used {running})")
+        }
+        (MetricName::TmMetaspaceUsedBytes, false) => tm("Memory_Metaspace_Used", "max"),
+        // The JobManager running the job: the one (by host) that reports the job.
+        (MetricName::JmHeapUsedBytes | MetricName::JmHeapMaxBytes, false) => {
+            let metric = if name == MetricName::JmHeapUsedBytes { "Used" } else { "Max" };
+            format!(
+                "max(flink_jobmanager_Status_JVM_Memory_Heap_{metric} and on (host) group by (host) \
+                 (flink_jobmanager_job_uptime{{{job}}}))"
+            )
         }
         _ => return None,
     };

@@ -67,6 +67,9 @@ pub fn points_of(deployment_id: i64, ts: i64, job: &JobMetrics, taskmanagers: &[
         "",
         sum(taskmanagers.iter().map(|t| t.managed_used_bytes.map(|b| b as f64)).collect()),
     );
+    push(MetricName::TmMetaspaceUsedBytes, "", max(taskmanagers.iter().map(|t| t.metaspace_used_bytes.map(|b| b as f64)).collect()));
+    push(MetricName::JmHeapUsedBytes, "", job.jobmanager_heap_used_bytes);
+    push(MetricName::JmHeapMaxBytes, "", job.jobmanager_heap_max_bytes);
     for v in &job.vertices {
         push(MetricName::BusyRatio, &v.name, v.busy_ratio);
         push(MetricName::BackpressureRatio, &v.name, v.backpressure_ratio);
@@ -170,10 +173,12 @@ mod tests {
             last_checkpoint_duration_ms: Some(30.0),
             last_checkpoint_size_bytes: Some(4096.0),
             last_checkpoint_at_ms: Some(10_000),
+            jobmanager_heap_used_bytes: Some(64.0),
+            jobmanager_heap_max_bytes: None,
         };
         let tms = vec![
-            TaskManagerMetrics { id: "a".into(), slots_total: 4, slots_free: 1, cpu_load: Some(0.3), heap_used_bytes: Some(10), heap_max_bytes: Some(100), gc_time_ms_per_s: Some(3.0), managed_used_bytes: Some(1000), managed_total_bytes: Some(4000) },
-            TaskManagerMetrics { id: "b".into(), slots_total: 4, slots_free: 4, cpu_load: Some(0.5), heap_used_bytes: Some(20), heap_max_bytes: None, gc_time_ms_per_s: Some(7.0), managed_used_bytes: None, managed_total_bytes: None },
+            TaskManagerMetrics { id: "a".into(), slots_total: 4, slots_free: 1, cpu_load: Some(0.3), heap_used_bytes: Some(10), heap_max_bytes: Some(100), gc_time_ms_per_s: Some(3.0), managed_used_bytes: Some(1000), managed_total_bytes: Some(4000), metaspace_used_bytes: Some(50) },
+            TaskManagerMetrics { id: "b".into(), slots_total: 4, slots_free: 4, cpu_load: Some(0.5), heap_used_bytes: Some(20), heap_max_bytes: None, gc_time_ms_per_s: Some(7.0), managed_used_bytes: None, managed_total_bytes: None, metaspace_used_bytes: Some(80) },
         ];
         let points = points_of(7, 25_000, &job, &tms);
         let job_level = |n: M| points.iter().find(|p| p.name == n && p.vertex.is_empty()).map(|p| p.value);
@@ -189,6 +194,9 @@ mod tests {
         assert_eq!(job_level(M::TmHeapMaxBytes), Some(100.0));
         assert_eq!(job_level(M::TmGcTimeMsPerSec), Some(7.0), "the TaskManager collecting most");
         assert_eq!(job_level(M::TmManagedMemoryUsedBytes), Some(1000.0), "summed over those that report it");
+        assert_eq!(job_level(M::TmMetaspaceUsedBytes), Some(80.0), "the largest metaspace");
+        assert_eq!(job_level(M::JmHeapUsedBytes), Some(64.0), "the JobManager's heap");
+        assert_eq!(job_level(M::JmHeapMaxBytes), None, "not reported, not written");
         let per_vertex = points.iter().filter(|p| p.vertex == "sink").count();
         assert_eq!(per_vertex, 4, "busy, back-pressure, in and out per vertex");
         assert!(points.iter().all(|p| p.deployment_id == 7 && p.ts == 25_000));

@@ -16,7 +16,8 @@
 //! - a decrease is only advised after `scale_down_after_s` of figures.
 //!
 //! The job's parallelism is the largest vertex advice (SQL jobs set one parallelism for every vertex).
-//! Memory: TaskManager heap = observed peak x `headroom`; managed memory = its peak x headroom (0 when unused).
+//! Memory: TaskManager heap, metaspace and the JobManager's heap = observed peak x `headroom`; managed memory =
+//! its peak x headroom (0 when unused).
 
 use sha2::{Digest, Sha256};
 use weir_model::recommendations::{
@@ -53,6 +54,11 @@ pub struct Inputs {
     pub heap_used: Vec<Series>,
     pub heap_max: Vec<Series>,
     pub managed_used: Vec<Series>,
+    /// Metaspace used (the largest TaskManager's).
+    pub metaspace_used: Vec<Series>,
+    /// The JobManager's heap, used and available.
+    pub jm_heap_used: Vec<Series>,
+    pub jm_heap_max: Vec<Series>,
     pub settings: RecommendationSettings,
 }
 
@@ -360,37 +366,40 @@ fn latest(series: &[Series]) -> Option<f64> {
     series.iter().filter_map(|s| s.last().map(|p| p.1)).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
 }
 
+/// A memory component sized from its observed peak: peak x headroom, rounded up to a MiB, said against what
+/// there is (`current`) when known.
+fn sized_from_peak(component: &str, what: &str, peak: Option<f64>, current: Option<f64>, headroom: f64) -> MemoryComponent {
+    let round_mib = |bytes: f64| ((bytes / MIB).ceil() * MIB) as u64;
+    let Some(p) = peak else {
+        return MemoryComponent {
+            component: component.into(),
+            current_bytes: current.map(|m| m as u64),
+            observed_peak_bytes: None,
+            recommended_bytes: None,
+            reason: format!("no {what} figures in the window"),
+        };
+    };
+    let rec = round_mib(p * headroom);
+    let change = match current {
+        Some(m) if (rec as f64) < m * 0.9 => format!(": {} less than the {} there is", mib(m - rec as f64), mib(m)),
+        Some(m) if (rec as f64) > m => format!(": {} more than the {} there is", mib(rec as f64 - m), mib(m)),
+        Some(m) => format!(": close to the {} there is", mib(m)),
+        None => String::new(),
+    };
+    MemoryComponent {
+        component: component.into(),
+        current_bytes: current.map(|m| m as u64),
+        observed_peak_bytes: Some(p as u64),
+        recommended_bytes: Some(rec),
+        reason: format!("observed peak {} x {headroom} headroom = {}{change}", mib(p), mib(rec as f64)),
+    }
+}
+
 /// Memory advice from the observed peaks (shown; not applied: see the note).
 fn memory_advice(inp: &Inputs, from: i64, to: i64) -> MemoryAdvice {
     let h = inp.settings.headroom;
     let round_mib = |bytes: f64| ((bytes / MIB).ceil() * MIB) as u64;
-    let heap_peak = peak(&inp.heap_used, from, to);
-    let heap_max = latest(&inp.heap_max);
-    let heap = match heap_peak {
-        Some(p) => {
-            let rec = round_mib(p * h);
-            let change = match heap_max {
-                Some(m) if (rec as f64) < m * 0.9 => format!(": {} less than the {} there is", mib(m - rec as f64), mib(m)),
-                Some(m) if (rec as f64) > m => format!(": {} more than the {} there is", mib(rec as f64 - m), mib(m)),
-                Some(m) => format!(": close to the {} there is", mib(m)),
-                None => String::new(),
-            };
-            MemoryComponent {
-                component: "taskmanager_heap".into(),
-                current_bytes: heap_max.map(|m| m as u64),
-                observed_peak_bytes: Some(p as u64),
-                recommended_bytes: Some(rec),
-                reason: format!("observed peak {} x {h} headroom = {}{change}", mib(p), mib(rec as f64)),
-            }
-        }
-        None => MemoryComponent {
-            component: "taskmanager_heap".into(),
-            current_bytes: heap_max.map(|m| m as u64),
-            observed_peak_bytes: None,
-            recommended_bytes: None,
-            reason: "no heap figures in the window".into(),
-        },
-    };
+    let heap = sized_from_peak("taskmanager_heap", "heap", peak(&inp.heap_used, from, to), latest(&inp.heap_max), h);
     let managed = match peak(&inp.managed_used, from, to) {
         Some(p) if p <= 0.0 => MemoryComponent {
             component: "taskmanager_managed".into(),
@@ -414,19 +423,15 @@ fn memory_advice(inp: &Inputs, from: i64, to: i64) -> MemoryAdvice {
             reason: "no managed memory figures in the window".into(),
         },
     };
-    let not_sampled = |component: &str| MemoryComponent {
-        component: component.into(),
-        current_bytes: None,
-        observed_peak_bytes: None,
-        recommended_bytes: None,
-        reason: "not sampled by Weir yet: no advice".into(),
-    };
+    let metaspace = sized_from_peak("taskmanager_metaspace", "metaspace", peak(&inp.metaspace_used, from, to), None, h);
+    let jobmanager =
+        sized_from_peak("jobmanager_heap", "JobManager heap", peak(&inp.jm_heap_used, from, to), latest(&inp.jm_heap_max), h);
     MemoryAdvice {
         applies: false,
         note: "Memory advice is shown, not applied: on a session cluster the TaskManagers belong to the cluster \
                (it applies to per-job clusters); applying it there is not built yet. Only parallelism is applied."
             .into(),
-        components: vec![heap, managed, not_sampled("taskmanager_metaspace"), not_sampled("jobmanager_heap")],
+        components: vec![heap, managed, metaspace, jobmanager],
     }
 }
 
@@ -605,6 +610,19 @@ mod tests {
         assert!(heap.reason.contains("observed peak 200 MiB x 1.2 headroom = 240 MiB: 784 MiB less"), "{}", heap.reason);
         assert_eq!(a.memory.components[1].recommended_bytes, Some(0));
         assert!(!a.memory.applies);
+        let names: Vec<&str> = a.memory.components.iter().map(|c| c.component.as_str()).collect();
+        assert_eq!(names, ["taskmanager_heap", "taskmanager_managed", "taskmanager_metaspace", "jobmanager_heap"]);
+        assert_eq!(a.memory.components[2].recommended_bytes, None, "no metaspace figures: no advice");
+        assert_eq!(a.memory.components[2].reason, "no metaspace figures in the window");
+        // Metaspace and the JobManager's heap from their peaks: 80 MiB -> 96 MiB; 300 of 512 MiB -> 360 MiB.
+        inp.metaspace_used = vec![series(0, 60, |i| if i == 50 { 80.0 * MIB } else { 70.0 * MIB })];
+        inp.jm_heap_used = vec![series(0, 60, |i| if i == 30 { 300.0 * MIB } else { 100.0 * MIB })];
+        inp.jm_heap_max = vec![series(0, 60, |_| 512.0 * MIB)];
+        let a = recommend(&inp);
+        assert_eq!(a.memory.components[2].recommended_bytes, Some((96.0 * MIB) as u64));
+        let jm = &a.memory.components[3];
+        assert_eq!((jm.observed_peak_bytes, jm.recommended_bytes), (Some((300.0 * MIB) as u64), Some((360.0 * MIB) as u64)));
+        assert!(jm.reason.contains("= 360 MiB: 152 MiB less than the 512 MiB there is"), "{}", jm.reason);
         // A peak outside the window does not count.
         inp.heap_used = vec![series(0, 60, |i| if i == 5 { 900.0 * MIB } else { 100.0 * MIB })];
         assert_eq!(recommend(&inp).memory.components[0].observed_peak_bytes, Some((100.0 * MIB) as u64));

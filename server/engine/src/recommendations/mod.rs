@@ -3,8 +3,8 @@
 //! - [`algorithm`]: the decision (pure, table tests on recorded series): the autoscaler's true-processing-rate
 //!   method per vertex, memory from observed peaks, the explanation in words and numbers.
 //! - this module: the orchestration — the environment's settings (`environments.recommendation_settings`,
-//!   defaults otherwise), the running job's vertices and parallelism from the cluster (`job_metrics`: the
-//!   sampled points do not keep the parallelism), the figures through [`Engine::deployment_metrics`] (so an
+//!   defaults otherwise), the running job's vertices and parallelism as the sampler last read them
+//!   (`job_metrics`; the API asks the cluster when the sampler has not, pages never do), the figures through [`Engine::deployment_metrics`] (so an
 //!   environment read from Prometheus works the same), the pool cost, dismissals and the history
 //!   (`recommendation_history`: every recommendation shown — recorded once per distinct advice —, applied or
 //!   dismissed).
@@ -80,7 +80,7 @@ impl Engine {
     /// advice is shown.
     pub async fn recommendation(&self, caller: &Caller, ns: &str, job: &str, env: &str) -> Result<Recommendation, EngineError> {
         let placed = self.place(caller, ns, job, env, Role::Viewer).await?;
-        let rec = self.compute_recommendation(caller, &placed).await?;
+        let rec = self.compute_recommendation(caller, &placed, true).await?;
         if rec.status == RecommendationStatus::Ready {
             self.record_shown(&placed, &rec, &caller.name()).await?;
         }
@@ -114,7 +114,7 @@ impl Engine {
         if reason.as_ref().is_some_and(|r| r.len() > 1000) {
             return Err(EngineError::Invalid("a dismissal's reason is at most 1000 characters".into()));
         }
-        let mut rec = self.compute_recommendation(caller, &placed).await?;
+        let mut rec = self.compute_recommendation(caller, &placed, true).await?;
         if rec.status != RecommendationStatus::Ready {
             return Err(EngineError::Conflict(format!("nothing to dismiss: {}", rec.reason)));
         }
@@ -149,7 +149,7 @@ impl Engine {
         caller.act("apply-recommendation", format!("{ns}/{job}@{env}"));
         let placed = self.place(caller, ns, job, env, Role::Editor).await?;
         self.check_environment_use(&placed.namespace, &placed.environment).await?;
-        let rec = self.compute_recommendation(caller, &placed).await?;
+        let rec = self.compute_recommendation(caller, &placed, true).await?;
         if rec.status != RecommendationStatus::Ready {
             return Err(EngineError::Conflict(format!("nothing to apply: {}", rec.reason)));
         }
@@ -207,7 +207,8 @@ impl Engine {
     }
 
     /// The deployments the caller may see with advice waiting (the dashboard): running ones whose
-    /// recommendation is ready. Computed on demand (a look at each running job on its cluster).
+    /// recommendation is ready. Computed from the metrics history and the sampler's newest figures of each job;
+    /// no cluster is asked (pages never wait on a cluster).
     pub async fn pending_recommendations(&self, caller: &Caller) -> Result<Vec<PendingRecommendation>, EngineError> {
         self.require_signed_in(caller)?;
         let visible: Option<Vec<i64>> =
@@ -219,7 +220,7 @@ impl Engine {
                 continue;
             }
             // One unreachable cluster must not empty the list.
-            let Ok(rec) = self.compute_recommendation(caller, &placed).await else { continue };
+            let Ok(rec) = self.compute_recommendation(caller, &placed, false).await else { continue };
             if rec.status != RecommendationStatus::Ready {
                 continue;
             }
@@ -308,7 +309,14 @@ impl Engine {
         Ok(started.unwrap_or(placed.deployment.created_at).timestamp_millis())
     }
 
-    async fn compute_recommendation(&self, caller: &Caller, placed: &Placed) -> Result<Recommendation, EngineError> {
+    /// `ask_cluster`: read the job's vertices from its cluster when the sampler has not (pages pass false: they
+    /// never call a cluster, and a deployment without sampled figures is "collecting" there).
+    async fn compute_recommendation(
+        &self,
+        caller: &Caller,
+        placed: &Placed,
+        ask_cluster: bool,
+    ) -> Result<Recommendation, EngineError> {
         let settings = settings_of(&placed.environment);
         let now = Utc::now().timestamp_millis();
         let base = |status: RecommendationStatus, reason: String| Recommendation {
@@ -337,11 +345,17 @@ impl Engine {
             }
         };
         let started_ms = self.started_at_ms(placed).await?;
-        let graph = self
-            .backend(&placed.cluster)?
-            .job_metrics(&flink_job)
-            .await
-            .map_err(|source| EngineError::Cluster { cluster: placed.cluster.name.clone(), source })?;
+        let graph = match self.sampled_figures(d.id, &flink_job) {
+            Some(g) => g,
+            None if ask_cluster => self
+                .backend(&placed.cluster)?
+                .job_metrics(&flink_job)
+                .await
+                .map_err(|source| EngineError::Cluster { cluster: placed.cluster.name.clone(), source })?,
+            None => {
+                return Ok(base(RecommendationStatus::Collecting, "the job's vertices have not been sampled yet".into()))
+            }
+        };
         let from = now - settings.window_s as i64 * 1000 - 1000;
         let names = [
             MetricName::BusyRatio,
@@ -351,6 +365,9 @@ impl Engine {
             MetricName::TmHeapUsedBytes,
             MetricName::TmHeapMaxBytes,
             MetricName::TmManagedMemoryUsedBytes,
+            MetricName::TmMetaspaceUsedBytes,
+            MetricName::JmHeapUsedBytes,
+            MetricName::JmHeapMaxBytes,
         ]
         .iter()
         .map(|n| n.as_str())
@@ -405,6 +422,9 @@ impl Engine {
             heap_used: per_tm(MetricName::TmHeapUsedBytes),
             heap_max: per_tm(MetricName::TmHeapMaxBytes),
             managed_used: per_tm(MetricName::TmManagedMemoryUsedBytes),
+            metaspace_used: per_tm(MetricName::TmMetaspaceUsedBytes),
+            jm_heap_used: per_tm(MetricName::JmHeapUsedBytes),
+            jm_heap_max: per_tm(MetricName::JmHeapMaxBytes),
             settings: settings.clone(),
         };
         let advice = algorithm::recommend(&inputs);
