@@ -13,7 +13,8 @@
 //!   current), clamped to [1, max parallelism], aligned up to a divisor of the max parallelism (key groups);
 //! - a vertex whose busy ratio is within `target_utilization ± utilization_tolerance` (and whose source lag
 //!   does not grow) keeps its parallelism;
-//! - a decrease is only advised after `scale_down_after_s` of figures.
+//! - a decrease is only advised after `scale_down_after_s` of figures, and takes the largest need of every
+//!   window in that interval (a busy spell within it keeps the parallelism it needed).
 //!
 //! The job's parallelism is the largest vertex advice (SQL jobs set one parallelism for every vertex).
 //! Memory: TaskManager heap, metaspace and the JobManager's heap = observed peak x `headroom`; managed memory =
@@ -281,7 +282,9 @@ pub fn recommend(inp: &Inputs) -> Advice {
     let watched_s = (inp.now_ms - observed_from) / 1000;
     let mut parallelism = ParallelismAdvice { current, recommended: wanted, vertices };
     let driver = parallelism.vertices.iter().filter(|v| v.busy_ratio.is_some()).max_by(|a, b| {
-        (a.recommended, a.busy_ratio.unwrap_or(0.0)).partial_cmp(&(b.recommended, b.busy_ratio.unwrap_or(0.0))).unwrap()
+        (a.recommended, a.busy_ratio.unwrap_or(0.0))
+            .partial_cmp(&(b.recommended, b.busy_ratio.unwrap_or(0.0)))
+            .unwrap_or(std::cmp::Ordering::Equal)
     });
     let lag_text = match lag {
         Some((g, l)) => format!("; the source lag is {} records ({} rec/s)", rate_text(l), if g >= 0.0 { format!("+{}", rate_text(g)) } else { rate_text(g) }),
@@ -307,13 +310,37 @@ pub fn recommend(inp: &Inputs) -> Advice {
             based_on,
         };
     }
+    // A decrease takes the largest advice of every window in the scale-down interval (as the autoscaler does):
+    // a busy spell within it keeps the parallelism it needed.
+    let interval_need = if wanted < current { most_needed_before(inp) } else { None };
+    let wanted = match interval_need {
+        Some((p, _)) if p > wanted => p.min(current),
+        _ => wanted,
+    };
+    parallelism.recommended = wanted;
+    let interval_note = match interval_need {
+        Some((p, at)) if p >= wanted && wanted < current && p > 1 => {
+            format!(" (the most any window of the last {} s needed: p={p} at {at} s ago)", s.scale_down_after_s)
+        }
+        _ => String::new(),
+    };
     let (status, reason, explanation) = match driver {
+        Some(_) if wanted == current && interval_need.is_some_and(|(p, _)| p >= current) => {
+            let (p, at) = interval_need.unwrap_or((current, 0));
+            let reason = format!(
+                "no change needed: the latest window would allow fewer than p={current}, but a window {at} s ago \
+                 needed p={p} (a decrease takes the largest need of the last {} s)",
+                s.scale_down_after_s
+            );
+            let explanation = format!("{reason}. {memory_note}");
+            (RecommendationStatus::NoChange, reason, explanation)
+        }
         Some(d) if wanted != current => {
             let direction = if wanted > current { "increase" } else { "decrease" };
             let busy = d.busy_ratio.map(pct).unwrap_or_else(|| "?".into());
             let rate = d.input_rate.map(rate_text).unwrap_or_else(|| "?".into());
             let reason = format!(
-                "{direction} parallelism p={current} -> {wanted}: vertex '{}' is {busy} busy at {rate} rec/s{lag_text}",
+                "{direction} parallelism p={current} -> {wanted}: vertex '{}' is {busy} busy at {rate} rec/s{lag_text}{interval_note}",
                 d.name
             );
             let per_vertex: Vec<String> =
@@ -333,7 +360,7 @@ pub fn recommend(inp: &Inputs) -> Advice {
                 .vertices
                 .iter()
                 .filter(|v| v.busy_ratio.is_some())
-                .max_by(|a, b| a.busy_ratio.partial_cmp(&b.busy_ratio).unwrap());
+                .max_by(|a, b| a.busy_ratio.partial_cmp(&b.busy_ratio).unwrap_or(std::cmp::Ordering::Equal));
             let reason = match busiest {
                 Some(b) => format!(
                     "no change needed: p={current} fits; the busiest vertex '{}' is {} busy at {} rec/s{lag_text}",
@@ -356,6 +383,29 @@ pub fn recommend(inp: &Inputs) -> Advice {
         explanation,
         based_on,
     }
+}
+
+/// The largest parallelism the job needed in the earlier windows of the scale-down interval (each window
+/// judged on its own), with how long ago that window ended; none when no earlier window had enough figures.
+fn most_needed_before(inp: &Inputs) -> Option<(u32, i64)> {
+    let s = &inp.settings;
+    let window_ms = (s.window_s as i64 * 1000).max(1000);
+    let earliest = inp.now_ms - s.scale_down_after_s as i64 * 1000;
+    let single = RecommendationSettings { scale_down_after_s: 0, ..s.clone() };
+    let mut best: Option<(u32, i64)> = None;
+    let mut end = inp.now_ms - window_ms;
+    while end - window_ms >= earliest {
+        let past = Inputs { now_ms: end, settings: single.clone(), ..inp.clone() };
+        let advice = recommend(&past);
+        if advice.status != RecommendationStatus::Collecting {
+            let p = advice.parallelism.recommended;
+            if best.is_none_or(|(b, _)| p > b) {
+                best = Some((p, (inp.now_ms - end) / 1000));
+            }
+        }
+        end -= window_ms;
+    }
+    best
 }
 
 fn peak(series: &[Series], from: i64, to: i64) -> Option<f64> {
@@ -562,6 +612,28 @@ mod tests {
         assert_eq!(late.status, RecommendationStatus::Ready, "{}", late.reason);
         assert_eq!(late.parallelism.recommended, 1);
         assert!(late.reason.starts_with("decrease parallelism p=4 -> 1"), "{}", late.reason);
+    }
+
+    /// A job idle now but busy earlier in the scale-down interval keeps what that busy window needed.
+    #[test]
+    fn a_decrease_takes_the_largest_need_of_the_scale_down_interval() {
+        let settings = RecommendationSettings { stabilization_s: 0, window_s: 10, scale_down_after_s: 40, ..settings() };
+        let agg = |busy_until: i64| VertexInput {
+            busy_ratio: series(0, 61, |i| if i < busy_until { 0.95 } else { 0.0 }),
+            ..vertex("Agg", 2, false, 0.0, 100.0, 61)
+        };
+        let with = |v: VertexInput| Inputs { now_ms: 60 * S, started_ms: 0, vertices: vec![v], settings: settings.clone(), ..Default::default() };
+        // Busy until 35 s: the window that ended 30 s ago needed p=4 -> no decrease from 2.
+        let a = recommend(&with(agg(35)));
+        assert_eq!((a.status, a.parallelism.recommended), (RecommendationStatus::NoChange, 2), "{}", a.reason);
+        assert!(a.reason.contains("a window 30 s ago needed p=4"), "{}", a.reason);
+        // Busy only before the interval: idle in every window of it -> 2 -> 1.
+        let a = recommend(&with(agg(15)));
+        assert_eq!((a.status, a.parallelism.recommended), (RecommendationStatus::Ready, 1), "{}", a.reason);
+        // Without earlier windows (the interval is one window long) the latest window decides.
+        let short = RecommendationSettings { scale_down_after_s: 10, ..settings.clone() };
+        let a = recommend(&Inputs { settings: short, ..with(agg(35)) });
+        assert_eq!(a.parallelism.recommended, 1, "{}", a.reason);
     }
 
     /// Recorded: Flink reports no busy time for the datagen source; the idle sink alone decides.
