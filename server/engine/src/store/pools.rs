@@ -126,13 +126,14 @@ impl Store {
         active.cpu_cores = Set(quota.cpu_cores);
         active.memory_mb = Set(quota.memory_mb.map(|m| m as i64));
         active.updated_at = Set(Utc::now());
-        let saved = active.save(&txn).await?;
+        active.save(&txn).await?;
         txn.commit().await?;
-        let id = saved.id.unwrap();
-        pool_quota::Entity::find_by_id(id)
+        pool_quota::Entity::find()
+            .filter(pool_quota::Column::PoolId.eq(pool_id))
+            .filter(pool_quota::Column::NamespaceId.eq(namespace_id))
             .one(self.db())
             .await?
-            .ok_or_else(|| DbErr::RecordNotFound(format!("pool quota {id}")))
+            .ok_or_else(|| DbErr::RecordNotFound(format!("the quota of namespace {namespace_id} in pool {pool_id}")))
     }
 
     /// The deployments meant to run in a pool (desired state running, in an environment drawing from it),
