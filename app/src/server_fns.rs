@@ -78,11 +78,20 @@ pub async fn list_environments() -> Result<Vec<Environment>, ServerFnError> {
     engine.list_environments(&caller).await.map_err(fail)
 }
 
-/// Registers a cluster.
+/// Registers a cluster of a kind, with that kind's settings from the form's fields.
 #[server(endpoint = "register_cluster")]
-pub async fn register_cluster(name: String, kind: String, rest_url: String) -> Result<Cluster, ServerFnError> {
+pub async fn register_cluster(
+    name: String,
+    kind: String,
+    #[server(default)] rest_url: Option<String>,
+    #[server(default)] flink_version: Option<String>,
+    #[server(default)] taskmanagers: Option<String>,
+    #[server(default)] zookeeper_quorum: Option<String>,
+) -> Result<Cluster, ServerFnError> {
     let (engine, caller) = door()?;
-    let new = weir_engine::clusters::NewCluster { name: name.trim().into(), kind, rest_url: rest_url.trim().into() };
+    let form = weir_model::clusters::ClusterForm { rest_url, flink_version, taskmanagers, zookeeper_quorum };
+    let settings = kind.parse::<weir_model::ClusterKind>().ok().map(|k| form.settings(k));
+    let new = weir_engine::clusters::NewCluster { name: name.trim().into(), kind, rest_url: None, settings };
     engine.register_cluster(&caller, new).await.map_err(fail)
 }
 

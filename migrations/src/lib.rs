@@ -13,6 +13,7 @@ mod m20261122_000007_cluster_points;
 mod m20261122_000008_token_scope_prometheus;
 mod m20261122_000009_pools;
 mod m20261122_000010_recommendations;
+mod m20261122_000011_cluster_settings;
 mod shapes;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_token_scope_prometheus::Migration),
             Box::new(m20261122_000009_pools::Migration),
             Box::new(m20261122_000010_recommendations::Migration),
+            Box::new(m20261122_000011_cluster_settings::Migration),
         ]
     }
 }

@@ -180,7 +180,7 @@ async fn main() {
     let mut config = weir::config::Config::default();
     config.server.data_dir = dir.path().join("weir");
     config.engine.runner_jar = runner.clone();
-    config.clusters = vec![weir::config::ClusterDecl { name: "bench".into(), kind: "flink-session".into(), rest_url: flink.clone() }];
+    config.clusters = vec![weir::config::ClusterDecl { name: "bench".into(), kind: "flink-session".into(), rest_url: Some(flink.clone()), settings: None }];
     config.environments = vec![weir::config::EnvironmentDecl { name: "dev".into(), cluster: "bench".into(), flink_config: Default::default(), prometheus_url: None }];
     config.finish();
     let app = weir::server::build(&config).await.expect("build weir");

@@ -52,7 +52,7 @@ async fn main() {
     config.server.data_dir = dir.path().to_owned();
     config.database.url = format!("sqlite://{}?mode=rwc", db_path.display());
     config.clusters =
-        vec![weir::config::ClusterDecl { name: "sim".into(), kind: "flink-session".into(), rest_url: sim.url.clone() }];
+        vec![weir::config::ClusterDecl { name: "sim".into(), kind: "flink-session".into(), rest_url: Some(sim.url.clone()), settings: None }];
     config.environments = vec![weir::config::EnvironmentDecl {
         name: "bench".into(),
         cluster: "sim".into(),

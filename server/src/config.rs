@@ -102,6 +102,10 @@ pub struct EngineConfig {
     pub flink_home: PathBuf,
     /// The `java` program for the SQL validator.
     pub java: PathBuf,
+    /// More Flink distributions (`[[engine.flink]]`, e.g. 1.20 beside 2.3), each with the SQL runner built
+    /// against it. Empty: every `flink-<version>` that scripts/flink-local installed in the cache, with
+    /// `runner/build/<version>/weir-sql-runner.jar`.
+    pub flink: Vec<FlinkDistribution>,
     /// Largest JAR upload, in MiB.
     pub max_artifact_mb: usize,
     /// How often each running deployment's metrics are sampled, in seconds.
@@ -140,6 +144,17 @@ impl Default for LogConfig {
     }
 }
 
+/// An installed Flink distribution (`[[engine.flink]]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlinkDistribution {
+    /// Its folder (with `lib/flink-dist-<version>.jar`).
+    pub home: PathBuf,
+    /// The SQL runner built against it.
+    #[serde(default)]
+    pub runner_jar: Option<PathBuf>,
+}
+
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
@@ -151,6 +166,7 @@ impl Default for EngineConfig {
             runner_jar: PathBuf::from("runner/build/weir-sql-runner.jar"),
             flink_home: PathBuf::new(),
             java: PathBuf::from("java"),
+            flink: Vec::new(),
             max_artifact_mb: 256,
             metrics_interval_s: 15,
             metrics_raw_retention_h: 24,
@@ -288,10 +304,25 @@ impl Config {
                     .map(|x| PathBuf::from(x).join("weir"))
                     .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/weir")))
             });
-            if let Some(cache) = cache {
+            if let Some(cache) = &cache {
                 self.engine.flink_home = cache.join("flink-2.3.0");
             }
+            if self.engine.flink.is_empty() {
+                self.engine.flink = cache.map(|c| installed_distributions(&c)).unwrap_or_default();
+            }
         }
+    }
+
+    /// The Flink distributions Weir knows, each with its version.
+    fn flink_runtimes(&self) -> Vec<weir_engine::backends::FlinkRuntime> {
+        self.engine
+            .flink
+            .iter()
+            .filter_map(|d| {
+                let version = weir_engine::backends::FlinkRuntime::version_of(&d.home)?;
+                Some(weir_engine::backends::FlinkRuntime { version, home: d.home.clone(), runner_jar: d.runner_jar.clone() })
+            })
+            .collect()
     }
 
     /// Session and cookie settings from this configuration.
@@ -317,6 +348,7 @@ impl Config {
             runner_jar: Some(e.runner_jar.clone()),
             flink_lib: Some(flink_lib),
             java: e.java.clone(),
+            flink_runtimes: self.flink_runtimes(),
             savepoint_timeout: std::time::Duration::from_secs(e.savepoint_timeout_s),
             start_timeout: std::time::Duration::from_secs(e.start_timeout_s),
             tick: std::time::Duration::from_millis(e.tick_ms.max(50)),
@@ -339,6 +371,27 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print the configuration: {e}"))
     }
+}
+
+/// The distributions scripts/flink-local installed in the cache (`flink-<version>/` with `.complete`), each with
+/// the runner scripts/build-runner built for it (`runner/build/<version>/`), newest first.
+fn installed_distributions(cache: &std::path::Path) -> Vec<FlinkDistribution> {
+    let Ok(entries) = std::fs::read_dir(cache) else { return Vec::new() };
+    let mut found: Vec<(String, FlinkDistribution)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let version = name.strip_prefix("flink-")?.to_owned();
+            let home = e.path();
+            if !home.join(".complete").exists() {
+                return None;
+            }
+            let jar = PathBuf::from("runner/build").join(&version).join("weir-sql-runner.jar");
+            Some((version, FlinkDistribution { home, runner_jar: jar.exists().then_some(jar) }))
+        })
+        .collect();
+    found.sort_by(|a, b| weir_engine::backends::version_key(&b.0).cmp(&weir_engine::backends::version_key(&a.0)));
+    found.into_iter().map(|(_, d)| d).collect()
 }
 
 fn hours_ms(hours: u64) -> i64 {

@@ -19,7 +19,7 @@ async fn start() -> Server {
     config.server.data_dir = dir.path().to_owned();
     config.server.site_root = dir.path().join("site");
     config.clusters =
-        vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: common::flink_url() }];
+        vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: Some(common::flink_url()), settings: None }];
     config.environments =
         vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None }];
     config.finish();

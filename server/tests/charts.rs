@@ -25,7 +25,7 @@ async fn cluster_points_roll_up_and_expire_on_every_database() {
     for db in common::databases().await {
         let label = db.label;
         let store = db.store().await;
-        let cluster = inserted(store.insert_cluster("c", "flink-session", "http://c:8081").await);
+        let cluster = inserted(store.insert_cluster("c", &common::session_settings("http://c:8081")).await);
         let point = |name: N, ts: i64, value: f64| ClusterPoint { cluster_id: cluster.id, task_manager: String::new(), name, ts, value };
         let of_tm = |tm: &str, ts: i64, value: f64| ClusterPoint { task_manager: tm.to_owned(), ..point(N::CpuLoad, ts, value) };
         let points = vec![

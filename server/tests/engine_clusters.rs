@@ -12,7 +12,7 @@ use weir_engine::{Caller, Engine, EngineError, EngineSettings};
 const DEAD_URL: &str = "http://127.0.0.1:9";
 
 fn cluster(name: &str, url: &str) -> NewCluster {
-    NewCluster { name: name.into(), kind: "flink-session".into(), rest_url: url.into() }
+    NewCluster { name: name.into(), kind: "flink-session".into(), rest_url: Some(url.into()), settings: None }
 }
 
 #[tokio::test]
@@ -24,7 +24,13 @@ async fn registration_is_validated_and_writes_nothing_when_refused() {
             cluster("Bad Name", "http://localhost:8081"),
             cluster("ok", "not a url"),
             cluster("ok", "ftp://host/x"),
-            NewCluster { name: "ok".into(), kind: "yarn".into(), rest_url: "http://localhost:8081".into() },
+            NewCluster { name: "ok".into(), kind: "yarn".into(), rest_url: Some("http://localhost:8081".into()), settings: None },
+            // Each kind's settings are its own, checked.
+            NewCluster { name: "ok".into(), kind: "flink-session".into(), settings: Some(json!({"rest_url": "http://x", "port": 1})), ..Default::default() },
+            NewCluster { name: "ok".into(), kind: "flink-session".into(), settings: Some(json!({"rest_url": "http://x", "flink_version": "two"})), ..Default::default() },
+            NewCluster { name: "ok".into(), kind: "local-application".into(), settings: Some(json!({})), ..Default::default() },
+            NewCluster { name: "ok".into(), kind: "local-application".into(), rest_url: Some("http://localhost:8081".into()), settings: Some(json!({"flink_version": "2.3.0"})) },
+            NewCluster { name: "ok".into(), kind: "local-application".into(), settings: Some(json!({"flink_version": "9.9.9"})), ..Default::default() },
         ];
         for new in bad {
             let err = engine.register_cluster(&sys, new.clone()).await.expect_err("must be refused");
@@ -34,6 +40,19 @@ async fn registration_is_validated_and_writes_nothing_when_refused() {
 
         let c = engine.register_cluster(&sys, cluster("local", "http://localhost:8081/")).await.expect("register");
         assert_eq!(c.rest_url, "http://localhost:8081", "trailing slash is dropped");
+        assert_eq!(c.settings, json!({"rest_url": "http://localhost:8081"}), "kept as the kind's settings");
+        let c = engine
+            .register_cluster(&sys, NewCluster {
+                name: "old".into(),
+                kind: "flink-session".into(),
+                settings: Some(json!({"rest_url": "http://localhost:8091", "flink_version": "1.20.5"})),
+                ..Default::default()
+            })
+            .await
+            .expect("register with settings");
+        assert_eq!(c.settings["flink_version"], "1.20.5");
+        let status = engine.cluster_status(&sys, "old").await.expect("status");
+        assert_eq!(status.flink_version.as_deref(), Some("1.20.5"), "the declared version, before any look");
         let err = engine.register_cluster(&sys, cluster("local", "http://other:8081")).await.expect_err("duplicate");
         assert!(matches!(err, EngineError::Conflict(_)), "[{}] {err}", db.label);
         db.cleanup().await;
@@ -79,13 +98,13 @@ async fn declarations_create_then_update_and_are_idempotent() {
     for db in common::databases().await {
         let engine = Engine::new(db.store().await, EngineSettings::default()).expect("engine");
         let sys = Caller::system();
-        let clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: DEAD_URL.into() }];
+        let clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: Some(DEAD_URL.into()), settings: None }];
         let envs = vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None }];
         engine.apply_declarations(&clusters, &envs).await.expect("first start");
         engine.apply_declarations(&clusters, &envs).await.expect("second start changes nothing");
         assert_eq!(engine.list_clusters(&sys).await.expect("list").len(), 1);
 
-        let moved = vec![ClusterDecl { rest_url: "http://127.0.0.1:10".into(), ..clusters[0].clone() }];
+        let moved = vec![ClusterDecl { rest_url: Some("http://127.0.0.1:10".into()), ..clusters[0].clone() }];
         engine.apply_declarations(&moved, &envs).await.expect("update");
         let list = engine.list_clusters(&sys).await.expect("list");
         assert_eq!(list[0].rest_url, "http://127.0.0.1:10", "[{}]", db.label);

@@ -25,7 +25,7 @@ async fn blackhole() -> String {
 async fn silent_server() -> common::TestServer {
     let hole = blackhole().await;
     common::server(move |c| {
-        c.clusters.push(ClusterDecl { name: "silent".into(), kind: "flink-session".into(), rest_url: hole });
+        c.clusters.push(ClusterDecl { name: "silent".into(), kind: "flink-session".into(), rest_url: Some(hole), settings: None });
         c.environments.push(EnvironmentDecl { name: "quiet".into(), cluster: "silent".into(), flink_config: Default::default(), prometheus_url: None });
     })
     .await

@@ -136,7 +136,7 @@ async fn a_lost_jobmanager_is_surfaced_and_the_job_recovered_when_it_returns() {
     let chaos_url = format!("http://localhost:{rest}");
     let s = server(|c| {
         c.engine.cluster_timeout_ms = 1000;
-        c.clusters.push(weir::config::ClusterDecl { name: "chaos".into(), kind: "flink-session".into(), rest_url: chaos_url.clone() });
+        c.clusters.push(weir::config::ClusterDecl { name: "chaos".into(), kind: "flink-session".into(), rest_url: Some(chaos_url.clone()), settings: None });
         c.environments.push(weir::config::EnvironmentDecl { name: "chaos".into(), cluster: "chaos".into(), flink_config: Default::default(), prometheus_url: None });
     })
     .await;

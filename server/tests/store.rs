@@ -18,7 +18,7 @@ async fn migrations_apply_once_and_again_on_every_database() {
         let first = db.store().await;
         let backend = first.backend_name();
         assert_eq!(backend, db.label);
-        first.insert_cluster("keep", "flink-session", "http://a:8081").await.expect("insert");
+        first.insert_cluster("keep", &common::session_settings("http://a:8081")).await.expect("insert");
         // A second start finds the schema current and keeps the data.
         let second = db.store().await;
         let found = second.find_cluster("keep").await.expect("query");
@@ -31,8 +31,8 @@ async fn migrations_apply_once_and_again_on_every_database() {
 async fn clusters_are_unique_by_name() {
     for db in common::databases().await {
         let store = db.store().await;
-        store.insert_cluster("a", "flink-session", "http://a:8081").await.expect("first insert");
-        let again = store.insert_cluster("a", "flink-session", "http://b:8081").await.expect("answered");
+        store.insert_cluster("a", &common::session_settings("http://a:8081")).await.expect("first insert");
+        let again = store.insert_cluster("a", &common::session_settings("http://b:8081")).await.expect("answered");
         assert_eq!(again, Insert::Duplicate, "[{}] the store answers a duplicate as such", db.label);
         let all = store.list_clusters().await.expect("list");
         assert_eq!(all.len(), 1, "[{}] the duplicate must not be written", db.label);
@@ -45,8 +45,8 @@ async fn clusters_are_unique_by_name() {
 async fn environments_reference_existing_clusters() {
     for db in common::databases().await {
         let store = db.store().await;
-        let b = inserted(store.insert_cluster("b", "flink-session", "http://b:8081").await);
-        let a = inserted(store.insert_cluster("a", "flink-session", "http://a:8081").await);
+        let b = inserted(store.insert_cluster("b", &common::session_settings("http://b:8081")).await);
+        let a = inserted(store.insert_cluster("a", &common::session_settings("http://a:8081")).await);
         store.insert_environment("prod", b.id, r#"{"k":"v"}"#, None).await.expect("prod");
         store.insert_environment("dev", a.id, "{}", None).await.expect("dev");
         // A dangling cluster id is refused by the foreign key.
@@ -138,7 +138,7 @@ async fn metric_points_roll_up_and_expire_on_every_database() {
     for db in common::databases().await {
         let label = db.label;
         let store = db.store().await;
-        let cluster = inserted(store.insert_cluster("m", "flink-session", "http://m:8081").await);
+        let cluster = inserted(store.insert_cluster("m", &common::session_settings("http://m:8081")).await);
         let env = inserted(store.insert_environment("menv", cluster.id, "{}", None).await);
         let ns = store.find_namespace("default").await.expect("query").expect("default namespace");
         let job = inserted(store.insert_job(ns.id, "mjob", weir_model::JobKind::Sql, "").await);
@@ -175,7 +175,7 @@ async fn pools_quotas_and_what_runs_in_them_on_every_database() {
     for db in common::databases().await {
         let label = db.label;
         let store = db.store().await;
-        let cluster = inserted(store.insert_cluster("pc", "flink-session", "http://p:8081").await);
+        let cluster = inserted(store.insert_cluster("pc", &common::session_settings("http://p:8081")).await);
         let capacity = Resources { slots: 8, cpu_cores: Some(4.5), memory_mb: Some(8192) };
         let pool = inserted(store.insert_pool("p", cluster.id, &capacity).await);
         assert_eq!((pool.slots, pool.cpu_cores, pool.memory_mb), (8, Some(4.5), Some(8192)), "[{label}]");
@@ -243,7 +243,7 @@ async fn recommendation_history_and_settings_on_every_database() {
     for db in common::databases().await {
         let label = db.label;
         let store = db.store().await;
-        let cluster = inserted(store.insert_cluster("r", "flink-session", "http://r:8081").await);
+        let cluster = inserted(store.insert_cluster("r", &common::session_settings("http://r:8081")).await);
         let env = inserted(store.insert_environment("renv", cluster.id, "{}", None).await);
         let ns = store.find_namespace("default").await.expect("query").expect("default namespace");
         let job = inserted(store.insert_job(ns.id, "rjob", weir_model::JobKind::Sql, "").await);

@@ -103,7 +103,7 @@ pub fn ClusterCard(panel: ClusterPanel) -> impl IntoView {
                 <h2>{cluster.name.clone()}</h2>
                 <span class=badge_class data-test="reachability">{badge_text}</span>
             </header>
-            <p class="muted small">{cluster.kind.clone()} " · " <code>{cluster.rest_url.clone()}</code></p>
+            <p class="muted small">{cluster.kind.to_string()} " · " <code>{cluster.rest_url.clone()}</code></p>
             {body}
             <p class="muted small" data-test="observed">{observed_text(&cluster)}</p>
             <p class="muted small">"Environments: " {envs}</p>

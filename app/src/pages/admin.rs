@@ -4,7 +4,8 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use weir_model::ObservedState;
+use weir_model::clusters::SETTINGS_FIELDS;
+use weir_model::{ClusterKind, ObservedState};
 
 use crate::components::{ErrorBox, StateBadge};
 use weir_model::config_lines;
@@ -14,6 +15,44 @@ use crate::server_fns::{cluster_statuses, list_environments, CreateEnvironment, 
 pub fn Clusters() -> impl IntoView {
     let register = ServerAction::<RegisterCluster>::new();
     let clusters = Resource::new(move || register.version().get(), |_| cluster_statuses());
+    // Which kind's fields to show (without JavaScript every field shows, each saying which kind it is for).
+    let kind = RwSignal::new(ClusterKind::FlinkSession);
+    let options = ClusterKind::ALL
+        .iter()
+        .map(|k| view! { <option value=k.as_str()>{kind_label(*k)}</option> })
+        .collect_view();
+    let fields = SETTINGS_FIELDS
+        .iter()
+        .flat_map(|(k, fields)| fields.iter().map(move |f| (*k, *f)))
+        .fold(Vec::<(&'static str, Vec<ClusterKind>, bool, &'static str)>::new(), |mut acc, (k, (name, required, help))| {
+            match acc.iter_mut().find(|(n, _, _, _)| *n == name) {
+                Some(entry) => entry.1.push(k),
+                None => acc.push((name, vec![k], required, help)),
+            }
+            acc
+        })
+        .into_iter()
+        .map(|(name, kinds, _, help)| {
+            let shown = kinds.clone();
+            let for_kinds = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+            let required_for = SETTINGS_FIELDS
+                .iter()
+                .filter(|(_, f)| f.iter().any(|(n, r, _)| *n == name && *r))
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>();
+            view! {
+                <label
+                    class="grow"
+                    data-setting=name
+                    class:hidden=move || !shown.contains(&kind.get())
+                >
+                    {name.replace('_', " ")}
+                    <span class="muted small">{format!(" ({for_kinds}{})", if required_for.is_empty() { "" } else { "; required" })}</span>
+                    <input name=name placeholder=help title=help/>
+                </label>
+            }
+        })
+        .collect_view();
     view! {
         <header class="page-head"><h1>"Clusters"</h1></header>
         <section class="card">
@@ -22,9 +61,19 @@ pub fn Clusters() -> impl IntoView {
                 <label>"Name" <input name="name" required placeholder="prod-eu"/></label>
                 <label>
                     "Kind"
-                    <select name="kind"><option value="flink-session">"Flink session cluster (REST)"</option></select>
+                    <select
+                        name="kind"
+                        data-test="cluster-kind"
+                        on:change=move |ev| {
+                            if let Ok(k) = event_target_value(&ev).parse::<ClusterKind>() {
+                                kind.set(k);
+                            }
+                        }
+                    >
+                        {options}
+                    </select>
                 </label>
-                <label class="grow">"REST URL" <input name="rest_url" required placeholder="http://flink-jobmanager:8081"/></label>
+                {fields}
                 <button class="button primary" type="submit">"Register"</button>
             </ActionForm>
             {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=e.to_string()/> })}
@@ -42,10 +91,10 @@ pub fn Clusters() -> impl IntoView {
                                 view! {
                                     <tr data-cluster-row=c.name.clone()>
                                         <td>{c.name.clone()}</td>
-                                        <td>{c.kind.clone()}</td>
+                                        <td>{c.kind.to_string()}</td>
                                         <td><code>{c.rest_url.clone()}</code></td>
                                         <td><StateBadge state=state/></td>
-                                        <td>{c.overview.as_ref().map(|o| o.flink_version.clone()).unwrap_or_else(|| c.error.clone().unwrap_or_default())}</td>
+                                        <td data-test="flink-version">{c.flink_version.clone().unwrap_or_else(|| c.error.clone().unwrap_or_default())}</td>
                                         <td>{c.environments.join(", ")}</td>
                                     </tr>
                                 }
@@ -62,6 +111,14 @@ pub fn Clusters() -> impl IntoView {
                 })
             }}
         </Transition>
+    }
+}
+
+/// A kind as the registration form names it.
+pub fn kind_label(kind: ClusterKind) -> &'static str {
+    match kind {
+        ClusterKind::FlinkSession => "flink-session: a session cluster reached over REST",
+        ClusterKind::LocalApplication => "local-application: one Flink cluster per job on Weir's machine",
     }
 }
 

@@ -12,7 +12,12 @@ pub struct ClusterDecl {
     pub name: String,
     #[serde(default = "default_cluster_kind")]
     pub kind: String,
-    pub rest_url: String,
+    /// A `flink-session` cluster's REST API (or in `settings`).
+    #[serde(default)]
+    pub rest_url: Option<String>,
+    /// The kind's settings (`weir_model::clusters`).
+    #[serde(default)]
+    pub settings: Option<serde_json::Value>,
 }
 
 /// An environment declared in `weir.toml` (`[[environments]]`).
@@ -41,15 +46,20 @@ impl Engine {
         environments: &[EnvironmentDecl],
     ) -> Result<(), EngineError> {
         for decl in clusters {
-            let new = NewCluster { name: decl.name.clone(), kind: decl.kind.clone(), rest_url: decl.rest_url.clone() };
-            let rest_url = validate_cluster(&new)?;
+            let new = NewCluster {
+                name: decl.name.clone(),
+                kind: decl.kind.clone(),
+                rest_url: decl.rest_url.clone(),
+                settings: decl.settings.clone(),
+            };
+            let settings = validate_cluster(&new, &self.runtimes)?;
             match self.store.find_cluster(&decl.name).await? {
                 None => {
                     self.register_cluster(&Caller::system(), new).await?;
                 }
-                Some(m) if m.kind != decl.kind || m.rest_url != rest_url => {
-                    tracing::info!(cluster = %decl.name, rest_url = %rest_url, "cluster updated from the configuration");
-                    self.store.update_cluster(m, &decl.kind, &rest_url).await?;
+                Some(m) if crate::clusters::settings_of(&m).ok().as_ref() != Some(&settings) || m.settings.is_none() => {
+                    tracing::info!(cluster = %decl.name, kind = %settings.kind(), "cluster updated from the configuration");
+                    self.store.update_cluster(m, &settings).await?;
                 }
                 Some(_) => {}
             }

@@ -1,19 +1,26 @@
-//! Clusters: registration, listing, and a live look at each through its backend.
+//! Clusters: registration (each kind with its own settings), listing, each cluster's backend object (built
+//! once and kept), and a live look at each through it.
 
-use weir_model::{Cluster, ClusterStatus};
+use std::sync::Arc;
+
+use weir_model::{Cluster, ClusterKind, ClusterSettings, ClusterStatus};
 
 use crate::{names, Caller, Engine, EngineError};
 use crate::backends;
 use crate::reconciler::observe::ClusterObservation;
 use crate::store::entities::cluster;
 
-/// What a caller gives to register a cluster.
-#[derive(Clone, Debug, serde::Deserialize)]
+/// What a caller gives to register a cluster: its kind and that kind's settings (`weir_model::clusters`).
+/// A `flink-session` cluster may give its `rest_url` beside the kind instead of in the settings.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCluster {
     pub name: String,
     pub kind: String,
-    pub rest_url: String,
+    #[serde(default)]
+    pub rest_url: Option<String>,
+    #[serde(default)]
+    pub settings: Option<serde_json::Value>,
 }
 
 impl Engine {
@@ -21,13 +28,13 @@ impl Engine {
     pub async fn register_cluster(&self, caller: &Caller, new: NewCluster) -> Result<Cluster, EngineError> {
         caller.act("register-cluster", new.name.clone());
         self.require_admin(caller)?;
-        let rest_url = validate_cluster(&new)?;
+        let settings = validate_cluster(&new, &self.runtimes)?;
         let model = self
             .store
-            .insert_cluster(&new.name, &new.kind, &rest_url)
+            .insert_cluster(&new.name, &settings)
             .await?
             .or_duplicate(|| EngineError::Conflict(format!("a cluster named '{}' already exists", new.name)))?;
-        tracing::info!(cluster = %model.name, rest_url = %model.rest_url, "cluster registered");
+        tracing::info!(cluster = %model.name, kind = %model.kind, "cluster registered");
         Ok(to_cluster(model))
     }
 
@@ -97,13 +104,44 @@ impl Engine {
             .map_err(|source| EngineError::Cluster { cluster: model.name.clone(), source })
     }
 
-    pub(super) fn backend(
-        &self,
-        model: &cluster::Model,
-    ) -> Result<Box<dyn backends::ClusterBackend>, EngineError> {
-        backends::for_cluster(&model.kind, &model.rest_url, &self.http, self.cluster_timeout).ok_or_else(|| {
-            EngineError::Internal(format!("cluster '{}' has unknown kind '{}'", model.name, model.kind))
+    /// The cluster's backend object: built once from its settings and kept (built again when they change).
+    pub(super) fn backend(&self, model: &cluster::Model) -> Result<Arc<dyn backends::ClusterBackend>, EngineError> {
+        let mut cache = self.backends.lock().unwrap_or_else(|e| e.into_inner());
+        let fingerprint = Some(format!("{}|{}|{}", model.kind, model.rest_url, model.settings.as_deref().unwrap_or("")));
+        if let Some((seen, backend)) = cache.get(&model.id) {
+            if *seen == fingerprint {
+                return Ok(backend.clone());
+            }
+        }
+        let settings = settings_of(model)?;
+        let ctx = backends::BackendContext {
+            http: self.http.clone(),
+            timeout: self.cluster_timeout,
+            runtimes: self.runtimes.clone(),
+            work_dir: self.settings.data_dir.join("clusters"),
+        };
+        let backend = backends::build(&model.name, &settings, &ctx)
+            .map_err(|why| EngineError::Unavailable(format!("cluster '{}': {why}", model.name)))?;
+        cache.insert(model.id, (fingerprint, backend.clone()));
+        Ok(backend)
+    }
+
+    /// The Flink version a cluster runs: declared in its settings, else what its latest look read.
+    pub(crate) fn cluster_flink_version(&self, model: &cluster::Model) -> Option<String> {
+        let declared = settings_of(model).ok().and_then(|s| s.declared_flink_version().map(str::to_owned));
+        declared.or_else(|| {
+            self.observations.latest(model.id).and_then(|l| l.seen.ok()).map(|seen| seen.overview.flink_version)
         })
+    }
+
+    /// The Flink distribution for a cluster (its version's, else the default one).
+    pub(crate) fn runtime_for_cluster(&self, model: &cluster::Model) -> Option<backends::FlinkRuntime> {
+        let version = self.cluster_flink_version(model);
+        version
+            .as_deref()
+            .and_then(|v| backends::runtime_for(&self.runtimes, v))
+            .or(self.runtimes.first())
+            .cloned()
     }
 
     /// A cluster's status from a look at it (none yet: not reachable, "not looked at yet").
@@ -120,8 +158,10 @@ impl Engine {
             Some(Err(e)) => (None, Some(e.clone())),
             None => (None, Some("not looked at yet".to_owned())),
         };
+        let flink_version = self.cluster_flink_version(&model);
         ClusterStatus {
             reachable: overview.is_some(),
+            flink_version,
             name: model.name,
             kind: model.kind,
             rest_url: model.rest_url,
@@ -135,27 +175,76 @@ impl Engine {
     }
 }
 
-/// Checks a registration and returns the normalised REST URL (no trailing slash).
-pub(super) fn validate_cluster(new: &NewCluster) -> Result<String, EngineError> {
+/// The settings of a stored cluster (one registered before kinds had settings: its `rest_url`).
+pub(crate) fn settings_of(model: &cluster::Model) -> Result<ClusterSettings, EngineError> {
+    let value = match model.settings.as_deref() {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| EngineError::Internal(format!("cluster '{}' has unreadable settings: {e}", model.name)))?,
+        None => serde_json::json!({ "rest_url": model.rest_url }),
+    };
+    ClusterSettings::parse(model.kind, value).map_err(EngineError::Internal)
+}
+
+/// Checks a registration: a known kind, its settings complete and sound. Returns them normalised (a REST URL
+/// without its trailing slash).
+pub(super) fn validate_cluster(new: &NewCluster, runtimes: &[backends::FlinkRuntime]) -> Result<ClusterSettings, EngineError> {
     names::check("cluster", &new.name)?;
-    if !backends::KINDS.contains(&new.kind.as_str()) {
-        return Err(EngineError::Invalid(format!(
-            "unknown cluster kind '{}': supported kinds are {}",
-            new.kind,
-            backends::KINDS.join(", ")
-        )));
+    let kind: ClusterKind = new.kind.parse().map_err(|e: weir_model::UnknownWord| EngineError::Invalid(e.to_string()))?;
+    let mut value = new.settings.clone().unwrap_or(serde_json::Value::Object(Default::default()));
+    if !value.is_object() {
+        return Err(EngineError::Invalid("settings must be an object".into()));
     }
-    let url = reqwest::Url::parse(new.rest_url.trim())
-        .map_err(|e| EngineError::Invalid(format!("invalid rest_url '{}': {e}", new.rest_url)))?;
+    if let Some(url) = &new.rest_url {
+        if kind != ClusterKind::FlinkSession {
+            return Err(EngineError::Invalid(format!("rest_url is not a setting of a {kind} cluster")));
+        }
+        value["rest_url"] = serde_json::Value::String(url.clone());
+    }
+    let settings = ClusterSettings::parse(kind, value).map_err(EngineError::Invalid)?;
+    if let Some(v) = settings.declared_flink_version() {
+        if backends::version_key(v).len() < 2 {
+            return Err(EngineError::Invalid(format!("invalid flink_version '{v}': expected e.g. 1.20.5 or 2.3.0")));
+        }
+    }
+    Ok(match settings {
+        ClusterSettings::FlinkSession(mut s) => {
+            s.rest_url = normal_url(&s.rest_url)?;
+            ClusterSettings::FlinkSession(s)
+        }
+        ClusterSettings::LocalApplication(s) => {
+            if !runtimes.iter().any(|r| r.version == s.flink_version) {
+                return Err(EngineError::Invalid(format!(
+                    "Flink {} is not installed for local-application clusters (installed: {})",
+                    s.flink_version,
+                    backends::known(runtimes)
+                )));
+            }
+            if !(1..=16).contains(&s.taskmanagers) {
+                return Err(EngineError::Invalid(format!("taskmanagers must be 1 to 16, not {}", s.taskmanagers)));
+            }
+            if let Some(q) = &s.zookeeper_quorum {
+                let ok = !q.is_empty()
+                    && q.split(',').all(|hp| hp.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok()));
+                if !ok {
+                    return Err(EngineError::Invalid(format!("invalid zookeeper_quorum '{q}': expected host:port[,host:port...]")));
+                }
+            }
+            ClusterSettings::LocalApplication(s)
+        }
+    })
+}
+
+/// A REST URL checked and without its trailing slash.
+fn normal_url(rest_url: &str) -> Result<String, EngineError> {
+    let url = reqwest::Url::parse(rest_url.trim())
+        .map_err(|e| EngineError::Invalid(format!("invalid rest_url '{rest_url}': {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(EngineError::Invalid(format!(
-            "invalid rest_url '{}': expected http:// or https:// with a host",
-            new.rest_url
-        )));
+        return Err(EngineError::Invalid(format!("invalid rest_url '{rest_url}': expected http:// or https:// with a host")));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 fn to_cluster(m: cluster::Model) -> Cluster {
-    Cluster { name: m.name, kind: m.kind, rest_url: m.rest_url, created_at: m.created_at }
+    let settings = settings_of(&m).map(|s| s.to_value()).unwrap_or_default();
+    Cluster { name: m.name, kind: m.kind, rest_url: m.rest_url, settings, created_at: m.created_at }
 }

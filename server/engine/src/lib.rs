@@ -71,6 +71,9 @@ pub struct EngineSettings {
     pub flink_lib: Option<PathBuf>,
     /// The `java` program for the SQL validator.
     pub java: PathBuf,
+    /// More Flink distributions besides the one of `flink_lib` (e.g. 1.20 beside 2.3), each with the SQL runner
+    /// built against it: clusters that run that version get SQL jobs run and checked by it.
+    pub flink_runtimes: Vec<backends::FlinkRuntime>,
     /// How long a savepoint may take before the operation fails (the job keeps running).
     pub savepoint_timeout: Duration,
     /// How long a submitted job may take to reach RUNNING.
@@ -105,6 +108,7 @@ impl Default for EngineSettings {
             runner_jar: None,
             flink_lib: None,
             java: PathBuf::from("java"),
+            flink_runtimes: Vec::new(),
             savepoint_timeout: Duration::from_secs(300),
             start_timeout: Duration::from_secs(180),
             tick: Duration::from_secs(1),
@@ -130,6 +134,11 @@ pub struct Engine {
     settings: Arc<EngineSettings>,
     events: broadcast::Sender<weir_model::Event>,
     validator: Arc<sql::SqlValidator>,
+    /// The Flink distributions Weir knows (the default one first), and a SQL validator per version.
+    runtimes: Arc<Vec<backends::FlinkRuntime>>,
+    validators: Arc<HashMap<String, Arc<sql::SqlValidator>>>,
+    /// One backend object per registered cluster, built once from its settings (rebuilt when they change).
+    backends: Arc<std::sync::Mutex<HashMap<i64, (Option<String>, Arc<dyn backends::ClusterBackend>)>>>,
     /// One submission gate per cluster id.
     submit_gates: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
     /// Failed logins per account and address.
@@ -163,8 +172,20 @@ impl Engine {
             }),
             _ => None,
         };
+        let runtimes = runtimes_of(&settings);
+        let validators = runtimes
+            .iter()
+            .filter_map(|r| {
+                let jar = r.runner_jar.clone().filter(|j| j.exists())?;
+                let setup = sql::ValidatorSetup { java: settings.java.clone(), runner_jar: jar, flink_lib: r.home.join("lib") };
+                Some((r.version.clone(), Arc::new(sql::SqlValidator::new(Some(setup)))))
+            })
+            .collect();
         let (events, _) = broadcast::channel(events::EVENT_BUFFER);
         Ok(Self {
+            runtimes: Arc::new(runtimes),
+            validators: Arc::new(validators),
+            backends: Default::default(),
             store,
             http,
             cluster_timeout: settings.cluster_timeout,
@@ -204,6 +225,23 @@ impl Engine {
         self.warm_up_validator();
         Ok(())
     }
+}
+
+/// The Flink distributions of the settings: the default one (of `flink_lib`, with `runner_jar`) first, then the
+/// others; each's version read from its `flink-dist` jar, a distribution without one left out.
+fn runtimes_of(settings: &EngineSettings) -> Vec<backends::FlinkRuntime> {
+    let mut out: Vec<backends::FlinkRuntime> = Vec::new();
+    if let Some(home) = settings.flink_lib.as_ref().and_then(|l| l.parent()) {
+        if let Some(version) = backends::FlinkRuntime::version_of(home) {
+            out.push(backends::FlinkRuntime { version, home: home.to_owned(), runner_jar: settings.runner_jar.clone() });
+        }
+    }
+    for r in &settings.flink_runtimes {
+        if !out.iter().any(|o| o.version == r.version) {
+            out.push(r.clone());
+        }
+    }
+    out
 }
 
 /// How long start-up waits for the first look at the clusters.

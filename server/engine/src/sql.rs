@@ -164,6 +164,29 @@ impl Engine {
         Ok(())
     }
 
+    /// Checks SQL with the planner of the Flink version a cluster runs, when that is not the default
+    /// distribution's version (which checked it when the version was saved). Nothing to check with: passes.
+    pub(crate) async fn check_sql_on_cluster(
+        &self,
+        cluster: &crate::store::entities::cluster::Model,
+        sql: &str,
+        mode: weir_model::ExecutionMode,
+    ) -> Result<(), EngineError> {
+        let Some(runtime) = self.runtime_for_cluster(cluster) else { return Ok(()) };
+        if self.runtimes.first().is_some_and(|d| d.version == runtime.version) {
+            return Ok(());
+        }
+        let Some(validator) = self.validators.get(&runtime.version) else { return Ok(()) };
+        let check = validator.check(mode.as_str(), sql).await?;
+        match check.errors.first() {
+            Some(e) => Err(EngineError::Invalid(format!(
+                "the SQL does not pass the planner of Flink {} (cluster '{}'), line {} column {}: {}",
+                runtime.version, cluster.name, e.line, e.column, e.message
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Starts the helper JVM in the background so the first check is fast.
     pub fn warm_up_validator(&self) {
         if !self.validator.available() {

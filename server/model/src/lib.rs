@@ -5,12 +5,14 @@
 #[macro_use]
 pub mod vocabulary;
 pub mod alerts;
+pub mod clusters;
 pub mod error;
 pub mod metrics;
 pub mod operation_log;
 pub mod pools;
 pub mod recommendations;
 
+pub use clusters::{ClusterKind, ClusterSettings};
 pub use error::ErrorCode;
 pub use vocabulary::{
     Concern, DesiredState, ExecutionMode, FlinkJobState, JobKind, ObservedState, OperationKind, OperationStatus,
@@ -24,9 +26,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClusterStatus {
     pub name: String,
-    /// The kind of backend, e.g. `flink-session`.
-    pub kind: String,
+    /// The kind of backend.
+    pub kind: ClusterKind,
+    /// Where Weir reaches the cluster's REST API (empty for kinds with one JobManager per job).
     pub rest_url: String,
+    /// The Flink version it runs: declared in its settings, else what it said of itself.
+    #[serde(default)]
+    pub flink_version: Option<String>,
     /// Environments bound to this cluster, by name.
     pub environments: Vec<String>,
     pub reachable: bool,
@@ -90,8 +96,12 @@ pub struct TaskManagerMetrics {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cluster {
     pub name: String,
-    pub kind: String,
+    pub kind: ClusterKind,
+    /// Where Weir reaches the cluster's REST API (empty for kinds with one JobManager per job).
     pub rest_url: String,
+    /// The kind's settings (`clusters::*Settings`), as registered.
+    #[serde(default)]
+    pub settings: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
 

@@ -80,7 +80,7 @@ pub struct Pool {
     pub name: String,
     pub cluster: String,
     /// The cluster's kind (`flink-session`, ...): it says which resources are enforced.
-    pub cluster_kind: String,
+    pub cluster_kind: crate::ClusterKind,
     pub capacity: Resources,
     /// Which resources admission enforces here (CPU and memory: only on per-job clusters).
     pub enforced: Enforced,

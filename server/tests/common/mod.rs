@@ -160,7 +160,7 @@ pub async fn server(tune: impl FnOnce(&mut weir::config::Config)) -> TestServer 
     config.engine.savepoint_timeout_s = 120;
     config.engine.start_timeout_s = 120;
     config.engine.runner_jar = runner_jar();
-    config.clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: flink_url() }];
+    config.clusters = vec![ClusterDecl { name: "local".into(), kind: "flink-session".into(), rest_url: Some(flink_url()), settings: None }];
     config.environments =
         vec![EnvironmentDecl { name: "dev".into(), cluster: "local".into(), flink_config: Default::default(), prometheus_url: None }];
     tune(&mut config);
@@ -336,4 +336,13 @@ pub async fn render(base: &str, cookie: &str, path: &str) -> (u16, String, std::
     let status = resp.status().as_u16();
     let html = resp.text().await.expect("html");
     (status, html, started.elapsed())
+}
+
+/// A `flink-session` cluster's settings, for the store's tests.
+#[allow(dead_code)]
+pub fn session_settings(rest_url: &str) -> weir_model::ClusterSettings {
+    weir_model::ClusterSettings::FlinkSession(weir_model::clusters::FlinkSessionSettings {
+        rest_url: rest_url.into(),
+        flink_version: None,
+    })
 }

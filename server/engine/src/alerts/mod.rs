@@ -184,6 +184,7 @@ impl Engine {
         }
         let states: Option<HashMap<&str, weir_model::FlinkJobState>> =
             look.seen.as_ref().ok().map(|s| s.jobs.iter().map(|j| (j.id.as_str(), j.state)).collect());
+        let unreachable_jobs: &[String] = look.seen.as_ref().map(|s| s.unreachable_jobs.as_slice()).unwrap_or_default();
 
         let mut report = Evaluation { deployments: deployments.len(), ..Default::default() };
         let mut deliveries = Vec::new();
@@ -195,9 +196,11 @@ impl Engine {
                 flink_job_id: d.flink_job_id.clone(),
                 observed: d.observed_state,
                 busy: d.active_operation_id.is_some(),
+                cluster_heals_jobs: false,
             };
             let seen = match (&states, d.flink_job_id.as_deref()) {
                 (None, _) => JobSeen::ClusterUnreachable,
+                (Some(_), Some(id)) if unreachable_jobs.iter().any(|u| u == id) => JobSeen::ClusterUnreachable,
                 (Some(s), Some(id)) => s.get(id).map_or(JobSeen::NotListed, |st| JobSeen::Listed(*st)),
                 (Some(_), None) => continue,
             };

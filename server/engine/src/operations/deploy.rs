@@ -24,7 +24,7 @@ use weir_model::{
 
 use super::plan::{plan, resolve, DeployFacts, PlanRequest, Unplannable};
 use super::OpCtx;
-use crate::backends::{BackendError, Submission};
+use crate::backends::{BackendError, JobStart, Program};
 use crate::deployments::{parse_map, Placed};
 use crate::environments::flink_config;
 use crate::store::entities::version;
@@ -193,6 +193,11 @@ impl Engine {
                 "SQL jobs need the SQL runner jar (runner/build/weir-sql-runner.jar): run scripts/setup".into(),
             ));
         }
+        // A SQL version is checked by the planner of the Flink version it will run on (when it is not the one
+        // that checked it at save).
+        if placed.job.kind == JobKind::Sql {
+            self.check_sql_on_cluster(&placed.cluster, version.sql.as_deref().unwrap_or_default(), version.mode).await?;
+        }
         let request = PlanRequest { version: number, restore, restore_path: restore_path.clone() };
         let plan = self.plan_deploy(&placed, version.id, &request).await?.map_err(|why| {
             EngineError::Conflict(format!("{} (job '{}' in '{}')", why.0, placed.job.name, placed.environment.name))
@@ -301,15 +306,19 @@ impl Engine {
         let record = RestoreRecord { restore: params.restore, path, reason };
         let chosen = self.step(ctx, Step::ChooseRestore, record, |data, _| async move { Ok(data) }).await?;
 
-        // 3. The jar on the cluster.
+        // 3. The program, and on kinds that need it, its jar uploaded to the cluster.
         let backend = self.backend(&placed.cluster)?;
+        let needs_upload = backend.capabilities().needs_upload;
         let (jar_file, entry_class, args) = self.program(&placed, &version).await?;
-        let jar = self.ensure_jar(ctx, &placed, &jar_file).await?;
+        let jar = match needs_upload {
+            true => Some(self.ensure_jar(ctx, &placed, &jar_file).await?),
+            false => None,
+        };
 
-        // 4. Submit, with the job id chosen in advance.
+        // 4. Start, with the job id chosen in advance.
         let intent = SubmitIntent {
             flink_job_id: new_flink_id(),
-            jar_id: jar.jar_id.clone(),
+            jar_id: jar.as_ref().and_then(|j| j.jar_id.clone()),
             restore_path: chosen.path,
             allow_non_restored_state: params.allow_non_restored_state,
             // The parallelism admission counted (the hotfix's `parallelism.default` wins over the version's).
@@ -319,35 +328,41 @@ impl Engine {
         let cluster_name = placed.cluster.name.clone();
         let placed_ref = &placed;
         let backend_ref = backend.as_ref();
+        let jar_ref = jar.as_ref();
         let submitted = self
             .step(ctx, Step::Submit, intent, |mut data, resumed| async move {
                 let placed = placed_ref;
                 if resumed && self.job_state(placed, backend_ref, &data.flink_job_id).await?.is_some() {
-                    return Ok(data); // submitted before a restart: never twice
+                    return Ok(data); // started before a restart: never twice
                 }
-                let submission = Submission {
+                let mut program = Program {
+                    jar: jar_file.clone(),
+                    uploaded_id: data.jar_id.clone(),
                     entry_class: Some(entry_class).filter(|c| !c.is_empty()),
                     args,
+                };
+                let start = JobStart {
+                    job_id: data.flink_job_id.clone(),
                     parallelism: data.parallelism,
                     restore_path: data.restore_path.clone(),
                     allow_non_restored_state: data.allow_non_restored_state,
                     flink_config: data.flink_config.clone(),
-                    job_id: Some(data.flink_job_id.clone()),
                 };
                 let gate = self.submit_gate(placed.cluster.id).await;
                 let _permit = gate.acquire().await.map_err(|e| EngineError::Internal(e.to_string()))?;
-                let jar_id = data.jar_id.clone().unwrap_or_default();
-                match backend_ref.submit(&jar_id, &submission).await {
-                    Ok(_) => {}
-                    // Submitted by a run cut off before it could record the answer: the id is ours, keep it.
+                match backend_ref.start(&program, &start).await {
+                    Ok(()) => {}
+                    // Started by a run cut off before it could record the answer: the id is ours, keep it.
                     Err(BackendError::DuplicateJob { .. }) => {
-                        tracing::info!(job = %data.flink_job_id, "the job was already submitted: not submitting it again");
+                        tracing::info!(job = %data.flink_job_id, "the job was already started: not starting it again");
                     }
                     // The cluster lost the jar (e.g. it restarted): upload again, once.
-                    Err(BackendError::ProgramMissing { .. }) => {
-                        self.store.forget_cluster_jar(placed.cluster.id, &jar.sha256).await?;
-                        let new_jar = self.upload_jar(placed, &jar_file, &jar.sha256).await?;
-                        backend_ref.submit(&new_jar, &submission).await.map_err(|e| submit_error(&cluster_name, e))?;
+                    Err(BackendError::ProgramMissing { .. }) if jar_ref.is_some() => {
+                        let sha = jar_ref.map(|j| j.sha256.clone()).unwrap_or_default();
+                        self.store.forget_cluster_jar(placed.cluster.id, &sha).await?;
+                        let new_jar = self.upload_jar(placed, &jar_file, &sha).await?;
+                        program.uploaded_id = Some(new_jar.clone());
+                        backend_ref.start(&program, &start).await.map_err(|e| submit_error(&cluster_name, e))?;
                         data.jar_id = Some(new_jar);
                     }
                     Err(e) => return Err(submit_error(&cluster_name, e)),
@@ -388,10 +403,11 @@ impl Engine {
     /// The jar file, entry class and program arguments of a version.
     async fn program(&self, placed: &Placed, v: &version::Model) -> Result<(PathBuf, String, Vec<String>), EngineError> {
         if placed.job.kind == JobKind::Sql {
+            // The runner built against the cluster's Flink version.
             let jar = self
-                .settings
-                .runner_jar
-                .clone()
+                .runtime_for_cluster(&placed.cluster)
+                .and_then(|r| r.runner_jar)
+                .or_else(|| self.settings.runner_jar.clone())
                 .ok_or_else(|| EngineError::Failed("the SQL runner jar is not configured".into()))?;
             let sql = v.sql.clone().unwrap_or_default();
             let args = vec![
@@ -451,7 +467,7 @@ impl Engine {
         let _permit = gate.acquire().await.map_err(|e| EngineError::Internal(e.to_string()))?;
         let backend = self.backend(&placed.cluster)?;
         let jar_id = backend
-            .upload_jar(file)
+            .upload(file)
             .await
             .map_err(|source| EngineError::Cluster { cluster: placed.cluster.name.clone(), source })?;
         self.store.remember_cluster_jar(placed.cluster.id, sha, &jar_id).await?;

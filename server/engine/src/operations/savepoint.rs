@@ -48,8 +48,8 @@ impl Engine {
         backend: &dyn ClusterBackend,
         job_id: &str,
     ) -> Result<Option<FlinkJobState>, EngineError> {
-        let jobs = backend.jobs().await.map_err(|source| EngineError::Cluster { cluster: placed.cluster.name.clone(), source })?;
-        Ok(jobs.into_iter().find(|j| j.id == job_id).map(|j| j.state))
+        let job = backend.job(job_id).await.map_err(|source| EngineError::Cluster { cluster: placed.cluster.name.clone(), source })?;
+        Ok(job.map(|j| j.state))
     }
 
     /// Waits until the job is RUNNING with every task running (or ends), for at most `limit`. Only then can a
@@ -90,11 +90,11 @@ impl Engine {
     ) -> Result<FlinkJobState, EngineError> {
         let started = Instant::now();
         loop {
-            let jobs = backend
-                .jobs()
+            let job = backend
+                .job(job_id)
                 .await
                 .map_err(|source| EngineError::Cluster { cluster: placed.cluster.name.clone(), source })?;
-            if let Some(j) = jobs.into_iter().find(|j| j.id == job_id) {
+            if let Some(j) = job {
                 if j.state.is_terminal() || reached(&j) {
                     return Ok(j.state);
                 }

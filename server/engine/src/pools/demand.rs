@@ -22,8 +22,8 @@ pub const DEFAULT_TM_MEMORY_MB: u64 = 1728;
 pub const DEFAULT_CPU: f64 = 1.0;
 
 /// Whether a kind of cluster runs one Flink cluster per job (its JobManager and TaskManagers are the job's).
-pub fn runs_one_cluster_per_job(kind: &str) -> bool {
-    kind != "flink-session"
+pub fn runs_one_cluster_per_job(kind: weir_model::ClusterKind) -> bool {
+    kind != weir_model::ClusterKind::FlinkSession
 }
 
 /// The job's parallelism as declared: the hotfix's `parallelism.default`, else the version's `parallelism`,
@@ -170,8 +170,7 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert!(!runs_one_cluster_per_job("flink-session"));
-        assert!(runs_one_cluster_per_job("local"));
-        assert!(runs_one_cluster_per_job("kubernetes"));
+        assert!(!runs_one_cluster_per_job(weir_model::ClusterKind::FlinkSession));
+        assert!(runs_one_cluster_per_job(weir_model::ClusterKind::LocalApplication));
     }
 }

@@ -7,7 +7,8 @@
 //! - a job the cluster no longer lists is LOST — unless it had ended (the cluster archived it: it stays
 //!   ended) or an operation is in flight (it is in charge: it may have just submitted the job);
 //! - a LOST job that should run, with no operation in flight, is recovered — once, when the loss is first
-//!   seen; a failed recovery leaves it LOST for a person, never retried in a loop;
+//!   seen; a failed recovery leaves it LOST for a person, never retried in a loop; never on a cluster that
+//!   heals its jobs itself (the Kubernetes operator): Weir must not start a second one;
 //! - a running job's last completed checkpoint is read every few ticks, so it can be restored later.
 
 use weir_model::{DesiredState, FlinkJobState, ObservedState};
@@ -22,6 +23,8 @@ pub struct DeploymentFacts {
     pub observed: ObservedState,
     /// An operation is in flight on it.
     pub busy: bool,
+    /// Its cluster restarts lost jobs itself (a backend capability): Weir records, never recovers.
+    pub cluster_heals_jobs: bool,
 }
 
 /// What this look found of the deployment's job.
@@ -73,7 +76,7 @@ pub fn decide(facts: &DeploymentFacts, seen: JobSeen, slow_tick: bool) -> Vec<Ac
         actions.push(Action::ReadCheckpoint);
     }
     let newly_lost = now == ObservedState::Lost && facts.observed != ObservedState::Lost;
-    if newly_lost && facts.desired == DesiredState::Running && !facts.busy {
+    if newly_lost && facts.desired == DesiredState::Running && !facts.busy && !facts.cluster_heals_jobs {
         actions.push(Action::Recover);
     }
     actions
@@ -85,7 +88,7 @@ mod tests {
     use weir_model::{DesiredState as D, FlinkJobState as F, ObservedState as O};
 
     fn facts(desired: D, observed: O, busy: bool) -> DeploymentFacts {
-        DeploymentFacts { desired, flink_job_id: Some("j1".into()), observed, busy }
+        DeploymentFacts { desired, flink_job_id: Some("j1".into()), observed, busy, cluster_heals_jobs: false }
     }
 
     #[test]
@@ -116,6 +119,8 @@ mod tests {
                 facts(D::Running, O::Running, false), NotListed, false, vec![Record(O::Lost), Recover]),
             ("LOST after unreachable (JobManager restarted without HA): recover",
                 facts(D::Running, O::Unreachable, false), NotListed, false, vec![Record(O::Lost), Recover]),
+            ("LOST on a cluster that heals its jobs: recorded, not recovered by Weir",
+                DeploymentFacts { cluster_heals_jobs: true, ..facts(D::Running, O::Running, false) }, NotListed, false, vec![Record(O::Lost)]),
             ("still LOST: recovered once, never in a loop",
                 facts(D::Running, O::Lost, false), NotListed, false, vec![]),
             ("LOST but suspended: recorded, not recovered",

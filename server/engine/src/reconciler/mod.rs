@@ -133,13 +133,16 @@ impl Engine {
 
         let states: Option<HashMap<&str, weir_model::FlinkJobState>> =
             look.seen.as_ref().ok().map(|s| s.jobs.iter().map(|j| (j.id.as_str(), j.state)).collect());
+        let unreachable: &[String] = look.seen.as_ref().map(|s| s.unreachable_jobs.as_slice()).unwrap_or_default();
+        let heals = backend.capabilities().heals_jobs;
         for d in deployments {
             let Some(job_id) = d.flink_job_id.clone() else { continue };
             let seen = match &states {
                 None => JobSeen::ClusterUnreachable,
+                Some(_) if unreachable.contains(&job_id) => JobSeen::ClusterUnreachable,
                 Some(s) => s.get(job_id.as_str()).map_or(JobSeen::NotListed, |state| JobSeen::Listed(*state)),
             };
-            for action in decide::decide(&facts_of(&d), seen, slow_tick) {
+            for action in decide::decide(&facts_of(&d, heals), seen, slow_tick) {
                 self.act(&d, &job_id, backend.as_ref(), action).await?;
             }
         }
@@ -207,11 +210,12 @@ impl Engine {
 }
 
 /// A deployment row as the pure decision sees it.
-fn facts_of(d: &deployment::Model) -> DeploymentFacts {
+fn facts_of(d: &deployment::Model, cluster_heals_jobs: bool) -> DeploymentFacts {
     DeploymentFacts {
         desired: d.desired_state,
         flink_job_id: d.flink_job_id.clone(),
         observed: d.observed_state,
         busy: d.active_operation_id.is_some(),
+        cluster_heals_jobs,
     }
 }

@@ -21,6 +21,8 @@ pub struct ClusterSeen {
     pub overview: ClusterOverview,
     /// Every job the cluster lists (`/jobs/overview`).
     pub jobs: Vec<JobSummary>,
+    /// Jobs whose own JobManager did not answer (kinds with a cluster per job).
+    pub unreachable_jobs: Vec<String>,
     /// The TaskManagers' resources: read on slow ticks, carried over from the previous look otherwise.
     pub taskmanagers: Vec<TaskManagerMetrics>,
 }
@@ -99,7 +101,7 @@ pub async fn look(
     let (overview, jobs) = futures::join!(backend.overview(), backend.jobs());
     let at = Utc::now();
     let seen = match (overview, jobs) {
-        (Ok(overview), Ok(jobs)) => {
+        (Ok(overview), Ok(list)) => {
             // The TaskManagers are read again on slow ticks, and whenever slots moved (so both agree).
             let slots = |o: &ClusterOverview| (o.taskmanagers, o.slots_total, o.slots_available);
             let taskmanagers = match before {
@@ -109,7 +111,7 @@ pub async fn look(
                     backend.taskmanager_metrics().await.ok().or(carried).unwrap_or_default()
                 }
             };
-            Ok(ClusterSeen { overview, jobs, taskmanagers })
+            Ok(ClusterSeen { overview, jobs: list.jobs, unreachable_jobs: list.unreachable, taskmanagers })
         }
         (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
     };

@@ -3,15 +3,18 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
+use weir_model::ClusterSettings;
+
 use super::entities::cluster::{ActiveModel, Column, Entity, Model};
 use super::{unique, Insert, Store};
 
 impl Store {
-    pub async fn insert_cluster(&self, name: &str, kind: &str, rest_url: &str) -> Result<Insert<Model>, DbErr> {
+    pub async fn insert_cluster(&self, name: &str, settings: &ClusterSettings) -> Result<Insert<Model>, DbErr> {
         unique(ActiveModel {
             name: Set(name.to_owned()),
-            kind: Set(kind.to_owned()),
-            rest_url: Set(rest_url.to_owned()),
+            kind: Set(settings.kind()),
+            rest_url: Set(settings.rest_url().unwrap_or_default().to_owned()),
+            settings: Set(Some(settings.to_value().to_string())),
             created_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -27,11 +30,12 @@ impl Store {
         Entity::find().order_by_asc(Column::Name).all(self.db()).await
     }
 
-    /// Changes where a cluster is reached (and its kind); the name and id stay.
-    pub async fn update_cluster(&self, model: Model, kind: &str, rest_url: &str) -> Result<Model, DbErr> {
+    /// Changes a cluster's kind and settings; the name and id stay.
+    pub async fn update_cluster(&self, model: Model, settings: &ClusterSettings) -> Result<Model, DbErr> {
         let mut active: ActiveModel = model.into();
-        active.kind = Set(kind.to_owned());
-        active.rest_url = Set(rest_url.to_owned());
+        active.kind = Set(settings.kind());
+        active.rest_url = Set(settings.rest_url().unwrap_or_default().to_owned());
+        active.settings = Set(Some(settings.to_value().to_string()));
         active.update(self.db()).await
     }
 }

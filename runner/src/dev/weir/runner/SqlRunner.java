@@ -1,6 +1,8 @@
 package dev.weir.runner;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -13,7 +15,8 @@ import org.apache.flink.table.api.TableEnvironment;
 /**
  * Runs a Flink SQL script as one Flink job.
  *
- * <p>Arguments: {@code --mode streaming|batch --script <base64 UTF-8 SQL>}. SET statements configure the
+ * <p>Arguments: {@code --mode streaming|batch --script <base64 UTF-8 SQL>}, or {@code --script-file <path>} (a
+ * UTF-8 file readable where main() runs: the JobManager of a session cluster) in place of {@code --script}. SET statements configure the
  * table environment, other non-INSERT statements (CREATE, DROP, ALTER, USE, ...) run at once, and every INSERT is
  * added to one statement set, executed at the end as a single job.
  */
@@ -35,12 +38,16 @@ public final class SqlRunner {
                 case "--script":
                     script = new String(Base64.getDecoder().decode(args[i + 1]), StandardCharsets.UTF_8);
                     break;
+                case "--script-file":
+                    // For long scripts: Linux caps one argument at 128 KiB.
+                    script = new String(Files.readAllBytes(Paths.get(args[i + 1])), StandardCharsets.UTF_8);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         if (script == null) {
-            throw new IllegalArgumentException("missing --script <base64 SQL>");
+            throw new IllegalArgumentException("missing --script <base64 SQL> or --script-file <path>");
         }
         EnvironmentSettings settings = "batch".equals(mode)
                 ? EnvironmentSettings.inBatchMode()

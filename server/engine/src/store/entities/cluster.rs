@@ -9,8 +9,10 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub name: String,
-    pub kind: String,
+    pub kind: weir_model::ClusterKind,
     pub rest_url: String,
+    /// The kind's settings as JSON (none: registered before kinds had settings; `rest_url` is all of them).
+    pub settings: Option<String>,
     pub created_at: ChronoDateTimeUtc,
 }
 

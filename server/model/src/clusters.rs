@@ -1,0 +1,190 @@
+//! The kinds of cluster Weir drives and each kind's settings, as registered (API, `weir.toml`, database).
+
+use serde::{Deserialize, Serialize};
+
+vocabulary! {
+    /// How a cluster runs jobs: each kind is one backend in the engine.
+    ClusterKind, "cluster kind" {
+        /// A Flink session cluster (standalone or remote) reached over its REST API: jars are uploaded, then run.
+        FlinkSession = "flink-session",
+        /// One Flink cluster per deployment on this machine: Weir starts a JobManager (application mode) and
+        /// TaskManagers from a Flink distribution for each job and shuts them down when it ends.
+        LocalApplication = "local-application",
+    }
+}
+
+/// Settings of a `flink-session` cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlinkSessionSettings {
+    /// The JobManager's REST API, e.g. `http://localhost:8081`.
+    pub rest_url: String,
+    /// The Flink version the cluster runs (e.g. `1.20.5`); empty: read from the cluster's own overview.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flink_version: Option<String>,
+}
+
+/// Settings of a `local-application` cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalApplicationSettings {
+    /// Which installed Flink distribution runs the jobs (e.g. `2.3.0`, `1.20.5`): one Weir knows
+    /// (`[[engine.flink]]`).
+    pub flink_version: String,
+    /// TaskManagers per deployment (default 1).
+    #[serde(default = "one")]
+    pub taskmanagers: u32,
+    /// JobManager high availability through ZooKeeper: a JobManager that dies is started again and its job
+    /// resumes from the latest checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zookeeper_quorum: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A cluster's settings, by kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClusterSettings {
+    FlinkSession(FlinkSessionSettings),
+    LocalApplication(LocalApplicationSettings),
+}
+
+impl ClusterSettings {
+    pub fn kind(&self) -> ClusterKind {
+        match self {
+            ClusterSettings::FlinkSession(_) => ClusterKind::FlinkSession,
+            ClusterSettings::LocalApplication(_) => ClusterKind::LocalApplication,
+        }
+    }
+
+    /// Reads a kind's settings from their JSON form; the error names the field at fault.
+    pub fn parse(kind: ClusterKind, value: serde_json::Value) -> Result<Self, String> {
+        let value = if value.is_null() { serde_json::Value::Object(Default::default()) } else { value };
+        match kind {
+            ClusterKind::FlinkSession => serde_json::from_value(value).map(ClusterSettings::FlinkSession),
+            ClusterKind::LocalApplication => serde_json::from_value(value).map(ClusterSettings::LocalApplication),
+        }
+        .map_err(|e| format!("invalid settings for a {kind} cluster: {e}"))
+    }
+
+    /// The JSON form (stored, and shown by the API).
+    pub fn to_value(&self) -> serde_json::Value {
+        match self {
+            ClusterSettings::FlinkSession(s) => serde_json::to_value(s),
+            ClusterSettings::LocalApplication(s) => serde_json::to_value(s),
+        }
+        .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The REST API Weir reaches the cluster at; none for kinds with one JobManager per job.
+    pub fn rest_url(&self) -> Option<&str> {
+        match self {
+            ClusterSettings::FlinkSession(s) => Some(&s.rest_url),
+            ClusterSettings::LocalApplication(_) => None,
+        }
+    }
+
+    /// The Flink version the settings declare.
+    pub fn declared_flink_version(&self) -> Option<&str> {
+        match self {
+            ClusterSettings::FlinkSession(s) => s.flink_version.as_deref(),
+            ClusterSettings::LocalApplication(s) => Some(&s.flink_version),
+        }
+    }
+}
+
+/// Each kind's settings described for a registration form: (kind, [(field, required, what it is)]).
+pub const SETTINGS_FIELDS: &[(ClusterKind, &[(&str, bool, &str)])] = &[
+    (
+        ClusterKind::FlinkSession,
+        &[
+            ("rest_url", true, "the JobManager's REST API, e.g. http://localhost:8081"),
+            ("flink_version", false, "e.g. 1.20.5; empty: read from the cluster"),
+        ],
+    ),
+    (
+        ClusterKind::LocalApplication,
+        &[
+            ("flink_version", true, "an installed Flink distribution, e.g. 2.3.0 or 1.20.5"),
+            ("taskmanagers", false, "TaskManagers per deployment (default 1)"),
+            ("zookeeper_quorum", false, "host:port of ZooKeeper, for JobManager high availability"),
+        ],
+    ),
+];
+
+/// The cluster registration form of the UI: one field per setting of any kind; a kind takes its own fields
+/// (those of [`SETTINGS_FIELDS`]) that are filled in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterForm {
+    pub rest_url: Option<String>,
+    pub flink_version: Option<String>,
+    pub taskmanagers: Option<String>,
+    pub zookeeper_quorum: Option<String>,
+}
+
+impl ClusterForm {
+    /// The settings object of `kind` from the filled-in fields (numbers as numbers when they read as such; the
+    /// settings' own check names what is wrong).
+    pub fn settings(&self, kind: ClusterKind) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        let fields = SETTINGS_FIELDS.iter().find(|(k, _)| *k == kind).map(|(_, f)| *f).unwrap_or_default();
+        for (name, _, _) in fields {
+            let value = match *name {
+                "rest_url" => &self.rest_url,
+                "flink_version" => &self.flink_version,
+                "taskmanagers" => &self.taskmanagers,
+                "zookeeper_quorum" => &self.zookeeper_quorum,
+                _ => &None,
+            };
+            let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };
+            let json = match text.parse::<u64>() {
+                Ok(n) if *name == "taskmanagers" => serde_json::Value::from(n),
+                _ => serde_json::Value::String(text.to_owned()),
+            };
+            out.insert((*name).to_owned(), json);
+        }
+        serde_json::Value::Object(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn form_fields_per_kind() {
+        let form = ClusterForm {
+            rest_url: Some(" http://x:8081 ".into()),
+            flink_version: Some("1.20.5".into()),
+            taskmanagers: Some("2".into()),
+            zookeeper_quorum: Some("".into()),
+        };
+        assert_eq!(form.settings(ClusterKind::FlinkSession), json!({"rest_url": "http://x:8081", "flink_version": "1.20.5"}));
+        assert_eq!(form.settings(ClusterKind::LocalApplication), json!({"flink_version": "1.20.5", "taskmanagers": 2}));
+        let bad = ClusterForm { taskmanagers: Some("two".into()), ..Default::default() };
+        assert_eq!(bad.settings(ClusterKind::LocalApplication), json!({"taskmanagers": "two"}));
+    }
+
+    #[test]
+    fn settings_parse_per_kind() {
+        let s = ClusterSettings::parse(ClusterKind::FlinkSession, json!({"rest_url": "http://x:8081"})).unwrap();
+        assert_eq!(s.rest_url(), Some("http://x:8081"));
+        assert_eq!(s.declared_flink_version(), None);
+        let s = ClusterSettings::parse(ClusterKind::LocalApplication, json!({"flink_version": "1.20.5"})).unwrap();
+        assert_eq!(s.rest_url(), None);
+        assert_eq!(s, ClusterSettings::LocalApplication(LocalApplicationSettings {
+            flink_version: "1.20.5".into(),
+            taskmanagers: 1,
+            zookeeper_quorum: None
+        }));
+        let e = ClusterSettings::parse(ClusterKind::LocalApplication, json!({})).unwrap_err();
+        assert!(e.contains("flink_version"), "{e}");
+        let e = ClusterSettings::parse(ClusterKind::FlinkSession, json!({"rest_url": "http://x", "port": 1})).unwrap_err();
+        assert!(e.contains("port"), "{e}");
+        // The stored form reads back as the same settings.
+        assert_eq!(ClusterSettings::parse(ClusterKind::LocalApplication, s.to_value()).unwrap(), s);
+    }
+}
