@@ -145,6 +145,13 @@ pub async fn get_deployment_metrics(
     engine.deployment_metrics(&caller, &ns, &job, &env, None, Some(from), Some(to)).await.map_err(fail)
 }
 
+/// The end of each log file of a deployment's job (kinds with a cluster per job).
+#[server(endpoint = "deployment_logs")]
+pub async fn get_deployment_logs(ns: String, job: String, env: String) -> Result<weir_model::clusters::DeploymentLogs, ServerFnError> {
+    let (engine, caller) = door()?;
+    engine.deployment_logs(&caller, &ns, &job, &env, 32 * 1024).await.map_err(fail)
+}
+
 /// The dashboard's trends over the last hour: deployments' throughput and lag, clusters' slots, CPU and heap.
 #[server(endpoint = "trends")]
 pub async fn get_trends() -> Result<weir_model::metrics::Trends, ServerFnError> {

@@ -308,7 +308,8 @@ impl Config {
                 self.engine.flink_home = cache.join("flink-2.3.0");
             }
             if self.engine.flink.is_empty() {
-                self.engine.flink = cache.map(|c| installed_distributions(&c)).unwrap_or_default();
+                let runners = self.engine.runner_jar.parent().map(PathBuf::from).unwrap_or_default();
+                self.engine.flink = cache.map(|c| installed_distributions(&c, &runners)).unwrap_or_default();
             }
         }
     }
@@ -374,8 +375,9 @@ impl Config {
 }
 
 /// The distributions scripts/flink-local installed in the cache (`flink-<version>/` with `.complete`), each with
-/// the runner scripts/build-runner built for it (`runner/build/<version>/`), newest first.
-fn installed_distributions(cache: &std::path::Path) -> Vec<FlinkDistribution> {
+/// the runner scripts/build-runner built for it (`<runners>/<version>/`, beside the default runner jar), newest
+/// first.
+fn installed_distributions(cache: &std::path::Path, runners: &std::path::Path) -> Vec<FlinkDistribution> {
     let Ok(entries) = std::fs::read_dir(cache) else { return Vec::new() };
     let mut found: Vec<(String, FlinkDistribution)> = entries
         .flatten()
@@ -386,7 +388,7 @@ fn installed_distributions(cache: &std::path::Path) -> Vec<FlinkDistribution> {
             if !home.join(".complete").exists() {
                 return None;
             }
-            let jar = PathBuf::from("runner/build").join(&version).join("weir-sql-runner.jar");
+            let jar = runners.join(&version).join("weir-sql-runner.jar");
             Some((version, FlinkDistribution { home, runner_jar: jar.exists().then_some(jar) }))
         })
         .collect();

@@ -143,6 +143,7 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         rest(g.clone(), &format!("{job}/deployments"), None, Viewer, &[200]),
         rest(g.clone(), dep, None, Viewer, &[200]),
         rest(g.clone(), &format!("{dep}/metrics?names=restarts"), None, Viewer, &[200]),
+        rest(g.clone(), &format!("{dep}/logs"), None, Viewer, &[200]),
         // Recommendations: viewers read them and their history; editors apply or dismiss (here the job has run for
         // seconds only: nothing to apply or dismiss yet, 409 — the refusal comes after the role check).
         rest(g.clone(), &format!("{dep}/recommendation"), None, Viewer, &[200]),
@@ -195,6 +196,7 @@ fn rows(sql: &str, jar_b64: &str) -> Vec<Row> {
         server_fn::<sf::GetJobDetail>(&[("ns", "team"), ("job", "j")], Viewer, &[200]),
         server_fn::<sf::GetVersionDiff>(&[("ns", "team"), ("job", "j"), ("a", "1"), ("b", "2")], Viewer, &[200]),
         server_fn::<sf::GetDeploymentMetrics>(&[("ns", "team"), ("job", "j"), ("env", "dev"), ("range", "1h")], Viewer, &[200]),
+        server_fn::<sf::GetDeploymentLogs>(&[("ns", "team"), ("job", "j"), ("env", "dev")], Viewer, &[200]),
         server_fn::<sf::GetTrends>(&[], Signed, &[200]),
         server_fn::<sf::GetRecommendation>(&[("ns", "team"), ("job", "j"), ("env", "dev")], Viewer, &[200]),
         server_fn::<sf::ApplyRecommendation>(&[("ns", "team"), ("job", "j"), ("env", "dev")], Editor, &[200, 409]),
@@ -276,6 +278,7 @@ fn all_server_fn_paths() -> Vec<&'static str> {
         sf::GetJobDetail::PATH,
         sf::GetVersionDiff::PATH,
         sf::GetDeploymentMetrics::PATH,
+        sf::GetDeploymentLogs::PATH,
         sf::GetTrends::PATH,
         sf::GetRecommendation::PATH,
         sf::ApplyRecommendation::PATH,

@@ -143,6 +143,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
             {tab_link("snapshots", "Snapshots")}
             {tab_link("history", "History")}
             {tab_link("metrics", "Metrics")}
+            {tab_link("logs", "Logs")}
             {tab_link("resources", "Resources")}
             {tab_link("settings", "Settings")}
         </nav>
@@ -155,6 +156,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
                 "history" => view! { <HistoryTab detail=d/> }.into_any(),
                 "metrics" => view! { <super::job_metrics::MetricsTab detail=d/> }.into_any(),
                 "resources" => view! { <super::job_resources::ResourcesTab detail=d/> }.into_any(),
+                "logs" => view! { <super::job_logs::LogsTab detail=d/> }.into_any(),
                 "settings" => view! { <SettingsTab detail=d actions=actions/> }.into_any(),
                 _ => view! { <VersionsTab detail=d actions=actions/> }.into_any(),
             }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod dashboard_trends;
 pub mod job;
+pub mod job_logs;
 pub mod job_metrics;
 pub mod job_resources;
 pub mod jobs;

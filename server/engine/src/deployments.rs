@@ -117,6 +117,32 @@ impl Engine {
         self.deployment_view(&placed).await
     }
 
+    /// The log files of the deployment's job, each's last `tail_bytes` (kinds that run a cluster per job keep
+    /// them per job; a session cluster's logs are its own, not the job's: none here).
+    pub async fn deployment_logs(
+        &self,
+        caller: &Caller,
+        ns: &str,
+        job: &str,
+        env: &str,
+        tail_bytes: u64,
+    ) -> Result<weir_model::clusters::DeploymentLogs, EngineError> {
+        let placed = self.place(caller, ns, job, env, Role::Viewer).await?;
+        let backend = self.backend(&placed.cluster)?;
+        let per_job = backend.capabilities().cluster_per_job;
+        let Some(flink_job_id) = placed.deployment.flink_job_id.clone() else {
+            return Ok(weir_model::clusters::DeploymentLogs { flink_job_id: None, per_job, files: Vec::new() });
+        };
+        let files = backend
+            .job_logs(&flink_job_id, tail_bytes.clamp(1024, 1024 * 1024))
+            .await
+            .map_err(|source| EngineError::Cluster { cluster: placed.cluster.name.clone(), source })?
+            .into_iter()
+            .map(|f| weir_model::clusters::LogTail { name: f.name, size_bytes: f.size_bytes, tail: f.tail })
+            .collect();
+        Ok(weir_model::clusters::DeploymentLogs { flink_job_id: Some(flink_job_id), per_job, files })
+    }
+
     /// The job page's data: the job, its versions, deployments, snapshots and history, and the environments
     /// (the caller's rights are checked once).
     pub async fn job_detail(&self, caller: &Caller, ns: &str, job: &str) -> Result<JobDetail, EngineError> {

@@ -13,6 +13,24 @@ vocabulary! {
     }
 }
 
+/// The log files of a deployment's job on a kind that runs a cluster per job (`GET .../deployments/{env}/logs`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentLogs {
+    /// The Flink job the logs are of (none: never deployed).
+    pub flink_job_id: Option<String>,
+    /// Whether the cluster keeps per-job logs (kinds with a cluster per job); otherwise there are none here.
+    pub per_job: bool,
+    pub files: Vec<LogTail>,
+}
+
+/// The end of one log file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogTail {
+    pub name: String,
+    pub size_bytes: u64,
+    pub tail: String,
+}
+
 /// Settings of a `flink-session` cluster.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -28,6 +28,22 @@ pub(super) fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, Ap
     serde_json::from_slice(bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", format!("invalid JSON body: {e}")))
 }
 
+/// `?tail_bytes=` (default 64 KiB): how much of each log file's end.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsQuery {
+    pub tail_bytes: Option<u64>,
+}
+
+pub async fn logs(
+    State(engine): State<Engine>,
+    Authenticated(caller): Authenticated,
+    Path((ns, job, env)): Path<(String, String, String)>,
+    axum::extract::Query(q): axum::extract::Query<LogsQuery>,
+) -> Result<ApiJson<weir_model::clusters::DeploymentLogs>, ApiError> {
+    Ok(ApiJson(engine.deployment_logs(&caller, &ns, &job, &env, q.tail_bytes.unwrap_or(64 * 1024)).await?))
+}
+
 pub async fn list(
     State(engine): State<Engine>,
     Authenticated(caller): Authenticated,

@@ -90,6 +90,7 @@ pub fn router(engine: Engine) -> Router {
         .route(&format!("{dep}/stop"), post(deployments::stop))
         .route(&format!("{dep}/savepoint"), post(deployments::savepoint))
         .route(&format!("{dep}/metrics"), get(deployments::metrics))
+        .route(&format!("{dep}/logs"), get(deployments::logs))
         .route(&format!("{dep}/recommendation"), get(recommendations::get))
         .route(&format!("{dep}/recommendation/history"), get(recommendations::history))
         .route(&format!("{dep}/recommendation/apply"), post(recommendations::apply))

@@ -209,6 +209,7 @@ mod tests {
                 jobs_failed: 0,
             },
             jobs: vec![],
+            unreachable_jobs: vec![],
             taskmanagers: tms,
         }
     }

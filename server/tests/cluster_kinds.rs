@@ -1,0 +1,175 @@
+//! The deploy / stop with savepoint / redeploy restoring state / rollback story through the REST API on each
+//! kind of cluster besides the shared 2.3 session (which `operations.rs` covers): a `flink-session` cluster
+//! running Flink 1.20.5 (registered through the API, its version read from the cluster, its SQL run by the runner
+//! built for 1.20) and a `local-application` cluster (each deployment its own JobManager and TaskManager
+//! processes, their logs readable from the API, nothing left running once stopped).
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{server, stateful_sql, Api};
+use serde_json::{json, Value};
+
+fn step<'a>(op: &'a Value, name: &str) -> &'a Value {
+    op["steps"].as_array().and_then(|s| s.iter().find(|s| s["name"] == name)).map(|s| &s["data"]).unwrap_or(&Value::Null)
+}
+
+async fn wait_observed(api: &Api, job: &str, env: &str, state: &str, secs: u64) -> Value {
+    let start = Instant::now();
+    loop {
+        let d = api.get(&format!("/api/v1/namespaces/default/jobs/{job}/deployments/{env}")).await;
+        if d["observed_state"] == state {
+            return d;
+        }
+        assert!(start.elapsed().as_secs() < secs, "deployment never observed {state}: {d}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Processes whose command line names a folder under `dir` (a per-job cluster's marker).
+fn processes_under(dir: &Path) -> usize {
+    let marker = format!("-Dweir.cluster.dir={}", dir.display());
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+                .filter(|pid| {
+                    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                    !stat.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))
+                        && std::fs::read(format!("/proc/{pid}/cmdline"))
+                            .map(|c| c.split(|b| *b == 0).any(|a| a.starts_with(marker.as_bytes())))
+                            .unwrap_or(false)
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+struct Reaper(std::path::PathBuf);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let marker = format!("-Dweir.cluster.dir={}", self.0.display());
+        let _ = std::process::Command::new("pkill").arg("-9").arg("-f").arg(marker).status();
+    }
+}
+
+/// The story on environment `env`: returns the Flink job ids it ran (v1, v2, the rollback).
+async fn story(api: &Api, job: &str, env: &str) -> Vec<String> {
+    let base = format!("/api/v1/namespaces/default/jobs/{job}");
+    api.post_ok("/api/v1/namespaces/default/jobs", json!({"name": job, "kind": "sql"}), 201).await;
+    api.post_ok(&format!("{base}/versions"), json!({"sql": stateful_sql("one"), "message": "v1"}), 201).await;
+    api.post_ok(&format!("{base}/versions"), json!({"sql": stateful_sql("two"), "message": "v2"}), 201).await;
+    let dep = format!("{base}/deployments/{env}");
+
+    // v1 runs.
+    api.act(&format!("{dep}/deploy"), json!({"version": 1})).await;
+    let d = wait_observed(api, job, env, "RUNNING", 120).await;
+    let first = d["flink_job_id"].as_str().expect("job id").to_owned();
+    // A checkpoint completes before the upgrade (so a savepoint can be taken).
+    tokio::time::sleep(Duration::from_secs(8)).await;
+
+    // v2 replaces it: a stop with savepoint, then a new job restoring it.
+    let op = api.act(&format!("{dep}/deploy"), json!({"version": 2})).await;
+    let saved = step(&op, "stop-with-savepoint")["location"].as_str().expect("savepoint location").to_owned();
+    assert_eq!(step(&op, "choose-restore")["path"].as_str(), Some(saved.as_str()), "restores what the stop saved: {op}");
+    let d = wait_observed(api, job, env, "RUNNING", 120).await;
+    let second = d["flink_job_id"].as_str().expect("job id").to_owned();
+    assert_ne!(first, second);
+    assert_eq!(d["version"], 2);
+    tokio::time::sleep(Duration::from_secs(8)).await;
+
+    // Roll back to v1 with state.
+    let op = api.act(&format!("{dep}/rollback"), json!({"version": 1})).await;
+    assert!(step(&op, "stop-with-savepoint")["location"].is_string(), "the rollback saved v2's state: {op}");
+    let d = wait_observed(api, job, env, "RUNNING", 120).await;
+    assert_eq!(d["version"], 1);
+    let third = d["flink_job_id"].as_str().expect("job id").to_owned();
+
+    // Stop with a savepoint.
+    let op = api.act(&format!("{dep}/stop"), json!({})).await;
+    assert!(step(&op, "stop-with-savepoint")["location"].is_string(), "{op}");
+    let d = wait_observed(api, job, env, "FINISHED", 60).await;
+    assert_eq!(d["desired_state"], "suspended");
+    vec![first, second, third]
+}
+
+#[tokio::test]
+async fn story_on_a_flink_1_20_session_cluster() {
+    let url = std::env::var("WEIR_TEST_FLINK120_URL").expect("WEIR_TEST_FLINK120_URL (make test starts Flink 1.20.5)");
+    let s = server(|_| {}).await;
+    let api = s.api();
+    let c = api.post_ok("/api/v1/clusters", json!({"name": "old", "kind": "flink-session", "settings": {"rest_url": url}}), 201).await;
+    assert_eq!(c["kind"], "flink-session");
+    api.post_ok("/api/v1/environments", json!({"name": "old", "cluster": "old"}), 201).await;
+    // The version is read from the cluster by the reconciler's look.
+    let start = Instant::now();
+    loop {
+        let c = api.get("/api/v1/clusters/old").await;
+        if c["flink_version"] == "1.20.5" {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 30, "the cluster's version was never read: {c}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    story(&api, "on-old", "old").await;
+}
+
+#[tokio::test]
+async fn story_on_a_local_application_cluster() {
+    let s = server(|_| {}).await;
+    let api = s.api();
+    let cluster_dir = s.dir.path().join("clusters").join("apps");
+    let _reaper = Reaper(cluster_dir.clone());
+    let c = api
+        .post_ok("/api/v1/clusters", json!({"name": "apps", "kind": "local-application", "settings": {"flink_version": "2.3.0"}}), 201)
+        .await;
+    assert_eq!(c["settings"], json!({"flink_version": "2.3.0", "taskmanagers": 1}));
+    api.post_ok("/api/v1/environments", json!({"name": "apps", "cluster": "apps"}), 201).await;
+
+    // While v1 runs, it has a process tree of its own and its logs are readable.
+    let job = "per-job";
+    let base = format!("/api/v1/namespaces/default/jobs/{job}");
+    let watcher = {
+        let api = api.clone_with_header("x-test", "watcher");
+        let cluster_dir = cluster_dir.clone();
+        let base = base.clone();
+        tokio::spawn(async move {
+            let start = Instant::now();
+            loop {
+                // The job may not exist yet (the story creates it).
+                let (_, d) = api.call(reqwest::Method::GET, &format!("{base}/deployments/apps"), None).await;
+                if d["observed_state"] == "RUNNING" {
+                    let id = d["flink_job_id"].as_str().unwrap_or_default().to_owned();
+                    let processes = processes_under(&cluster_dir.join("jobs").join(&id));
+                    let logs = api.get(&format!("{base}/deployments/apps/logs?tail_bytes=2048")).await;
+                    return (processes, logs);
+                }
+                assert!(start.elapsed().as_secs() < 240, "never RUNNING: {d}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        })
+    };
+    let ids = story(&api, job, "apps").await;
+    let (processes, logs) = watcher.await.expect("watcher");
+    assert!(processes >= 2, "a JobManager and a TaskManager of its own, saw {processes}");
+    assert_eq!(logs["per_job"], true, "{logs}");
+    let names: Vec<&str> = logs["files"].as_array().expect("files").iter().filter_map(|f| f["name"].as_str()).collect();
+    assert!(names.contains(&"jobmanager.log") && names.iter().any(|n| n.starts_with("taskmanager-0")), "{names:?}");
+
+    // Each deployment had its own folder; once stopped, nothing of any of them runs.
+    for id in &ids {
+        assert!(cluster_dir.join("jobs").join(id).join("job.json").exists(), "job {id} was started by the backend");
+    }
+    let start = Instant::now();
+    while processes_under(&cluster_dir) > 0 {
+        assert!(start.elapsed().as_secs() < 60, "processes left after the stop");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let cluster = api.get("/api/v1/clusters/apps").await;
+    assert_eq!(cluster["kind"], "local-application");
+    assert_eq!(cluster["flink_version"], "2.3.0");
+}
