@@ -89,7 +89,7 @@ pub async fn register_cluster(
     #[server(default)] zookeeper_quorum: Option<String>,
 ) -> Result<Cluster, ServerFnError> {
     let (engine, caller) = door()?;
-    let form = weir_model::clusters::ClusterForm { rest_url, flink_version, taskmanagers, zookeeper_quorum };
+    let form = weir_model::clusters::ClusterForm { rest_url, flink_version, taskmanagers, zookeeper_quorum, ..Default::default() };
     let settings = kind.parse::<weir_model::ClusterKind>().ok().map(|k| form.settings(k));
     let new = weir_engine::clusters::NewCluster { name: name.trim().into(), kind, rest_url: None, settings };
     engine.register_cluster(&caller, new).await.map_err(fail)

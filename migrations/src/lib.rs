@@ -14,6 +14,7 @@ mod m20261122_000008_token_scope_prometheus;
 mod m20261122_000009_pools;
 mod m20261122_000010_recommendations;
 mod m20261122_000011_cluster_settings;
+mod m20261122_000012_failovers;
 mod shapes;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_pools::Migration),
             Box::new(m20261122_000010_recommendations::Migration),
             Box::new(m20261122_000011_cluster_settings::Migration),
+            Box::new(m20261122_000012_failovers::Migration),
         ]
     }
 }

@@ -173,3 +173,79 @@ async fn story_on_a_local_application_cluster() {
     assert_eq!(cluster["kind"], "local-application");
     assert_eq!(cluster["flink_version"], "2.3.0");
 }
+
+/// JobManager high availability on a local-application cluster: a JobManager killed with SIGKILL is started
+/// again by the backend, takes the job over from ZooKeeper and restores its latest checkpoint by itself (same job
+/// id, no operation); Weir records the failover and checks the restored checkpoint against the newest it knew.
+#[tokio::test]
+async fn a_killed_jobmanager_resumes_by_itself_with_ha() {
+    let quorum = std::env::var("WEIR_TEST_ZOOKEEPER").expect("WEIR_TEST_ZOOKEEPER (make test starts a ZooKeeper)");
+    let s = server(|_| {}).await;
+    let api = s.api();
+    let cluster_dir = s.dir.path().join("clusters").join("ha");
+    let _reaper = Reaper(cluster_dir.clone());
+    api.post_ok(
+        "/api/v1/clusters",
+        json!({"name": "ha", "kind": "local-application", "settings": {"flink_version": "2.3.0", "zookeeper_quorum": quorum}}),
+        201,
+    )
+    .await;
+    api.post_ok("/api/v1/environments", json!({"name": "ha", "cluster": "ha", "flink_config": {"execution.checkpointing.interval": "2s"}}), 201).await;
+    let job = "survivor";
+    let base = format!("/api/v1/namespaces/default/jobs/{job}");
+    api.post_ok("/api/v1/namespaces/default/jobs", json!({"name": job, "kind": "sql"}), 201).await;
+    api.post_ok(&format!("{base}/versions"), json!({"sql": stateful_sql("ha"), "message": "v1"}), 201).await;
+    api.act(&format!("{base}/deployments/ha/deploy"), json!({})).await;
+    wait_observed(&api, job, "ha", "RUNNING", 120).await;
+    // Weir has recorded a checkpoint of the running job.
+    let start = Instant::now();
+    let before = loop {
+        let d = api.get(&format!("{base}/deployments/ha")).await;
+        if d["latest_checkpoint"].is_string() {
+            break d;
+        }
+        assert!(start.elapsed().as_secs() < 90, "no checkpoint recorded: {d}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let flink_job = before["flink_job_id"].as_str().expect("job id").to_owned();
+    assert!(before["last_failover"].is_null(), "no failover yet: {before}");
+
+    // Kill the JobManager.
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(cluster_dir.join("jobs").join(&flink_job).join("job.json")).expect("the job's record"),
+    )
+    .expect("JSON");
+    let pid = record["jobmanager_pid"].as_u64().expect("JobManager PID");
+    let killed = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status().expect("kill");
+    assert!(killed.success());
+
+    // It comes back by itself: the same Flink job, RUNNING, with the failover recorded (not stale).
+    let start = Instant::now();
+    let after = loop {
+        let d = api.get(&format!("{base}/deployments/ha")).await;
+        if d["observed_state"] == "RUNNING" && d["last_failover"].is_object() {
+            break d;
+        }
+        assert!(start.elapsed().as_secs() < 150, "the job did not resume by itself: {d}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(after["flink_job_id"], flink_job.as_str(), "the same job, not a new one");
+    let failover = &after["last_failover"];
+    assert_eq!(failover["stale"], false, "{failover}");
+    assert!(failover["restored_from"].as_str().is_some_and(|p| p.contains("chk-")), "restored a checkpoint: {failover}");
+    let ops = api.get(&format!("{base}/operations")).await;
+    let kinds: Vec<&str> = ops.as_array().into_iter().flatten().filter_map(|o| o["kind"].as_str()).collect();
+    assert_eq!(kinds, vec!["deploy"], "Weir submitted nothing: {ops}");
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(cluster_dir.join("jobs").join(&flink_job).join("job.json")).expect("the job's record"),
+    )
+    .expect("JSON");
+    assert_eq!(record["jobmanager_restarts"], 1);
+
+    api.act(&format!("{base}/deployments/ha/stop"), json!({})).await;
+    let start = Instant::now();
+    while processes_under(&cluster_dir) > 0 {
+        assert!(start.elapsed().as_secs() < 60, "processes left after the stop");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

@@ -119,6 +119,7 @@ pub fn kind_label(kind: ClusterKind) -> &'static str {
     match kind {
         ClusterKind::FlinkSession => "flink-session: a session cluster reached over REST",
         ClusterKind::LocalApplication => "local-application: one Flink cluster per job on Weir's machine",
+        ClusterKind::KubernetesOperator => "kubernetes-operator: one FlinkDeployment per job, run by the Flink Kubernetes Operator",
     }
 }
 

@@ -12,8 +12,9 @@ pub struct LatestOperation {
     pub failed_step: Option<Step>,
 }
 
-/// The concerns about one deployment (none: it needs nobody).
-pub fn concerns(observed: ObservedState, latest: Option<LatestOperation>) -> Vec<Concern> {
+/// The concerns about one deployment (none: it needs nobody). `stale_restore`: its current job was restored by
+/// Flink from an older checkpoint than the newest Weir knew.
+pub fn concerns(observed: ObservedState, latest: Option<LatestOperation>, stale_restore: bool) -> Vec<Concern> {
     let mut out = Vec::new();
     match observed {
         ObservedState::Failed => out.push(Concern::Failed),
@@ -22,6 +23,9 @@ pub fn concerns(observed: ObservedState, latest: Option<LatestOperation>) -> Vec
         ObservedState::Unreachable => out.push(Concern::Unreachable),
         ObservedState::Lost => out.push(Concern::Lost),
         _ => {}
+    }
+    if stale_restore {
+        out.push(Concern::StaleRestore);
     }
     if let Some(op) = latest.filter(|op| op.status == OperationStatus::Failed) {
         out.push(match op.failed_step {
@@ -66,8 +70,11 @@ mod tests {
             ("an operation still running is no concern", O::Running, op(S::Running, None), vec![]),
         ];
         for (name, observed, latest, expected) in table {
-            assert_eq!(concerns(observed, latest), expected, "{name}");
+            assert_eq!(concerns(observed, latest, false), expected, "{name}");
         }
+        // A job Flink put back to an older checkpoint needs a person, whatever else holds.
+        assert_eq!(concerns(O::Running, None, true), vec![C::StaleRestore]);
+        assert_eq!(concerns(O::Restarting, op(S::Failed, None), true), vec![C::Restarting, C::StaleRestore, C::OperationFailed]);
         assert_eq!(failed_step([(St::ChooseRestore, StepStatus::Succeeded), (St::Submit, StepStatus::Failed)]), Some(St::Submit));
         assert_eq!(failed_step([(St::Submit, StepStatus::Succeeded)]), None);
     }

@@ -231,6 +231,30 @@ pub(super) fn validate_cluster(new: &NewCluster, runtimes: &[backends::FlinkRunt
             }
             ClusterSettings::LocalApplication(s)
         }
+        ClusterSettings::KubernetesOperator(s) => {
+            let dns_label = |n: &str| {
+                (1..=63).contains(&n.len())
+                    && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !n.starts_with('-')
+                    && !n.ends_with('-')
+            };
+            if !dns_label(&s.namespace) {
+                return Err(EngineError::Invalid(format!("invalid namespace '{}': expected a DNS label (a-z, 0-9, '-')", s.namespace)));
+            }
+            if s.image.trim().is_empty() {
+                return Err(EngineError::Invalid("image must name a Flink image holding Weir's SQL runner".into()));
+            }
+            if backends::kubernetes_operator::resources::crd_flink_version(&s.flink_version).is_none() {
+                return Err(EngineError::Invalid(format!(
+                    "Flink {} is not a version the Flink Kubernetes Operator knows (1.13 to 1.20, 2.0 to 2.4)",
+                    s.flink_version
+                )));
+            }
+            if s.service_account.trim().is_empty() || s.runner_jar_uri.trim().is_empty() {
+                return Err(EngineError::Invalid("service_account and runner_jar_uri must not be empty".into()));
+            }
+            ClusterSettings::KubernetesOperator(s)
+        }
     })
 }
 

@@ -81,13 +81,23 @@ impl Engine {
             panels.push(p);
         }
         let latest = self.latest_operations(deployments.iter().map(|d| d.id).collect()).await?;
+        let stale = self.store.stale_failovers().await?;
         let env_names: HashMap<i64, String> = envs.iter().map(|(e, _)| (e.id, e.name.clone())).collect();
         let mut attention = Vec::new();
         for d in &deployments {
             let Some(j) = jobs.get(&d.job_id) else { continue };
             let latest_op = latest.get(&d.id);
-            for what in attention::concerns(d.observed_state, latest_op.map(|(_, l)| *l)) {
+            let stale_restore = stale.iter().find(|f| f.deployment_id == d.id && Some(&f.flink_job_id) == d.flink_job_id.as_ref());
+            for what in attention::concerns(d.observed_state, latest_op.map(|(_, l)| *l), stale_restore.is_some()) {
                 let detail = match what {
+                    Concern::StaleRestore => match stale_restore {
+                        Some(f) => format!(
+                            "Flink restored {} — older than the newest checkpoint Weir knew, {}",
+                            f.restored_from.clone().unwrap_or_default(),
+                            f.newest_known.clone().unwrap_or_default()
+                        ),
+                        None => String::new(),
+                    },
                     Concern::Unreachable => "the cluster does not answer; the desired state is kept".to_owned(),
                     Concern::Lost => "the cluster no longer knows the job".to_owned(),
                     Concern::SavepointFailed | Concern::OperationFailed => match latest_op {

@@ -94,6 +94,13 @@ impl Engine {
             latest_checkpoint: p.deployment.latest_checkpoint.clone(),
             active_operation: p.deployment.active_operation_id,
             resources: self.deployment_resources(p).await?,
+            last_failover: self.store.latest_failover(p.deployment.id).await?.map(|f| weir_model::Failover {
+                flink_job_id: f.flink_job_id,
+                at: f.at,
+                restored_from: f.restored_from,
+                newest_known: f.newest_known,
+                stale: f.stale,
+            }),
         })
     }
 

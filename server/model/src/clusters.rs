@@ -10,6 +10,9 @@ vocabulary! {
         /// One Flink cluster per deployment on this machine: Weir starts a JobManager (application mode) and
         /// TaskManagers from a Flink distribution for each job and shuts them down when it ends.
         LocalApplication = "local-application",
+        /// One Flink cluster per job on Kubernetes, through the Apache Flink Kubernetes Operator: Weir writes a
+        /// `FlinkDeployment` (application mode) per job and watches them; the operator runs and heals the jobs.
+        KubernetesOperator = "kubernetes-operator",
     }
 }
 
@@ -62,11 +65,46 @@ fn one() -> u32 {
     1
 }
 
+/// Settings of a `kubernetes-operator` cluster: a namespace where the Flink Kubernetes Operator watches
+/// `FlinkDeployment`s, and the image the jobs run in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesOperatorSettings {
+    /// The Kubernetes namespace of the jobs' `FlinkDeployment`s (the operator must watch it).
+    pub namespace: String,
+    /// The Flink version of the image, major.minor (e.g. `1.20`, `2.3`): the `FlinkDeployment`'s `flinkVersion`.
+    pub flink_version: String,
+    /// A Flink image holding Weir's SQL runner (at `runner_jar_uri`).
+    pub image: String,
+    /// The Kubernetes service account the JobManagers run as (default `flink`).
+    #[serde(default = "flink_account")]
+    pub service_account: String,
+    /// A kubeconfig file to reach the API server; none: the default kubeconfig, else the in-cluster account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<String>,
+    /// Where the image has the SQL runner jar (default `local:///opt/flink/usrlib/weir-sql-runner.jar`).
+    #[serde(default = "runner_in_image")]
+    pub runner_jar_uri: String,
+    /// Each job's JobManager REST API, for checkpoints, failure causes and metrics, with `{name}` (the
+    /// `FlinkDeployment`) and `{namespace}`, e.g. `http://{name}-rest.{namespace}:8081`; none: not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rest_url_template: Option<String>,
+}
+
+fn flink_account() -> String {
+    "flink".into()
+}
+
+fn runner_in_image() -> String {
+    "local:///opt/flink/usrlib/weir-sql-runner.jar".into()
+}
+
 /// A cluster's settings, by kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClusterSettings {
     FlinkSession(FlinkSessionSettings),
     LocalApplication(LocalApplicationSettings),
+    KubernetesOperator(KubernetesOperatorSettings),
 }
 
 impl ClusterSettings {
@@ -74,6 +112,7 @@ impl ClusterSettings {
         match self {
             ClusterSettings::FlinkSession(_) => ClusterKind::FlinkSession,
             ClusterSettings::LocalApplication(_) => ClusterKind::LocalApplication,
+            ClusterSettings::KubernetesOperator(_) => ClusterKind::KubernetesOperator,
         }
     }
 
@@ -83,6 +122,7 @@ impl ClusterSettings {
         match kind {
             ClusterKind::FlinkSession => serde_json::from_value(value).map(ClusterSettings::FlinkSession),
             ClusterKind::LocalApplication => serde_json::from_value(value).map(ClusterSettings::LocalApplication),
+            ClusterKind::KubernetesOperator => serde_json::from_value(value).map(ClusterSettings::KubernetesOperator),
         }
         .map_err(|e| format!("invalid settings for a {kind} cluster: {e}"))
     }
@@ -92,6 +132,7 @@ impl ClusterSettings {
         match self {
             ClusterSettings::FlinkSession(s) => serde_json::to_value(s),
             ClusterSettings::LocalApplication(s) => serde_json::to_value(s),
+            ClusterSettings::KubernetesOperator(s) => serde_json::to_value(s),
         }
         .unwrap_or(serde_json::Value::Null)
     }
@@ -100,7 +141,7 @@ impl ClusterSettings {
     pub fn rest_url(&self) -> Option<&str> {
         match self {
             ClusterSettings::FlinkSession(s) => Some(&s.rest_url),
-            ClusterSettings::LocalApplication(_) => None,
+            ClusterSettings::LocalApplication(_) | ClusterSettings::KubernetesOperator(_) => None,
         }
     }
 
@@ -109,6 +150,7 @@ impl ClusterSettings {
         match self {
             ClusterSettings::FlinkSession(s) => s.flink_version.as_deref(),
             ClusterSettings::LocalApplication(s) => Some(&s.flink_version),
+            ClusterSettings::KubernetesOperator(s) => Some(&s.flink_version),
         }
     }
 }
@@ -130,6 +172,18 @@ pub const SETTINGS_FIELDS: &[(ClusterKind, &[(&str, bool, &str)])] = &[
             ("zookeeper_quorum", false, "host:port of ZooKeeper, for JobManager high availability"),
         ],
     ),
+    (
+        ClusterKind::KubernetesOperator,
+        &[
+            ("namespace", true, "the Kubernetes namespace the Flink Kubernetes Operator watches"),
+            ("flink_version", true, "the image's Flink version, e.g. 1.20 or 2.3"),
+            ("image", true, "a Flink image holding Weir's SQL runner"),
+            ("service_account", false, "the JobManagers' service account (default flink)"),
+            ("kubeconfig", false, "a kubeconfig file; empty: the default one, else in-cluster"),
+            ("runner_jar_uri", false, "the runner in the image (default local:///opt/flink/usrlib/weir-sql-runner.jar)"),
+            ("rest_url_template", false, "each job's REST API, e.g. http://{name}-rest.{namespace}:8081"),
+        ],
+    ),
 ];
 
 /// The cluster registration form of the UI: one field per setting of any kind; a kind takes its own fields
@@ -140,6 +194,18 @@ pub struct ClusterForm {
     pub flink_version: Option<String>,
     pub taskmanagers: Option<String>,
     pub zookeeper_quorum: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub service_account: Option<String>,
+    #[serde(default)]
+    pub kubeconfig: Option<String>,
+    #[serde(default)]
+    pub runner_jar_uri: Option<String>,
+    #[serde(default)]
+    pub rest_url_template: Option<String>,
 }
 
 impl ClusterForm {
@@ -154,6 +220,12 @@ impl ClusterForm {
                 "flink_version" => &self.flink_version,
                 "taskmanagers" => &self.taskmanagers,
                 "zookeeper_quorum" => &self.zookeeper_quorum,
+                "namespace" => &self.namespace,
+                "image" => &self.image,
+                "service_account" => &self.service_account,
+                "kubeconfig" => &self.kubeconfig,
+                "runner_jar_uri" => &self.runner_jar_uri,
+                "rest_url_template" => &self.rest_url_template,
                 _ => &None,
             };
             let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };
@@ -179,11 +251,55 @@ mod tests {
             flink_version: Some("1.20.5".into()),
             taskmanagers: Some("2".into()),
             zookeeper_quorum: Some("".into()),
+            namespace: Some("flink".into()),
+            ..Default::default()
         };
         assert_eq!(form.settings(ClusterKind::FlinkSession), json!({"rest_url": "http://x:8081", "flink_version": "1.20.5"}));
         assert_eq!(form.settings(ClusterKind::LocalApplication), json!({"flink_version": "1.20.5", "taskmanagers": 2}));
         let bad = ClusterForm { taskmanagers: Some("two".into()), ..Default::default() };
         assert_eq!(bad.settings(ClusterKind::LocalApplication), json!({"taskmanagers": "two"}));
+        // A kind takes only its own fields: the namespace is no setting of the other kinds.
+        let k8s = ClusterForm {
+            flink_version: Some("2.3".into()),
+            namespace: Some(" jobs ".into()),
+            image: Some("registry/weir-flink:2.3".into()),
+            kubeconfig: Some("".into()),
+            rest_url: Some("http://x".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            k8s.settings(ClusterKind::KubernetesOperator),
+            json!({"namespace": "jobs", "flink_version": "2.3", "image": "registry/weir-flink:2.3"})
+        );
+    }
+
+    #[test]
+    fn kubernetes_operator_settings() {
+        let s = ClusterSettings::parse(
+            ClusterKind::KubernetesOperator,
+            json!({"namespace": "jobs", "flink_version": "1.20", "image": "weir-flink:1.20"}),
+        )
+        .unwrap();
+        assert_eq!(s.kind(), ClusterKind::KubernetesOperator);
+        assert_eq!(s.rest_url(), None, "one JobManager per job: no cluster-wide REST API");
+        assert_eq!(s.declared_flink_version(), Some("1.20"));
+        let ClusterSettings::KubernetesOperator(k) = &s else { panic!("{s:?}") };
+        assert_eq!(k.service_account, "flink");
+        assert_eq!(k.runner_jar_uri, "local:///opt/flink/usrlib/weir-sql-runner.jar");
+        assert_eq!((k.kubeconfig.as_deref(), k.rest_url_template.as_deref()), (None, None));
+        assert_eq!(ClusterSettings::parse(ClusterKind::KubernetesOperator, s.to_value()).unwrap(), s);
+        for missing in ["namespace", "flink_version", "image"] {
+            let mut v = json!({"namespace": "jobs", "flink_version": "1.20", "image": "i"});
+            v.as_object_mut().unwrap().remove(missing);
+            let e = ClusterSettings::parse(ClusterKind::KubernetesOperator, v).unwrap_err();
+            assert!(e.contains(missing), "{e}");
+        }
+        let e = ClusterSettings::parse(
+            ClusterKind::KubernetesOperator,
+            json!({"namespace": "jobs", "flink_version": "1.20", "image": "i", "taskmanagers": 2}),
+        )
+        .unwrap_err();
+        assert!(e.contains("taskmanagers"), "{e}");
     }
 
     #[test]

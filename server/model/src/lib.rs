@@ -288,6 +288,21 @@ pub struct Deployment {
     /// What it needs (from its version and hotfix) and from which pool.
     #[serde(default)]
     pub resources: Option<pools::DeploymentResources>,
+    /// The latest time Flink restored its job by itself (a JobManager failover, a restart), if ever.
+    #[serde(default)]
+    pub last_failover: Option<Failover>,
+}
+
+/// A running job restored by Flink itself from another snapshot than it was started from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failover {
+    pub flink_job_id: String,
+    pub at: DateTime<Utc>,
+    pub restored_from: Option<String>,
+    /// The newest completed checkpoint Weir knew when it saw the restore.
+    pub newest_known: Option<String>,
+    /// The restored checkpoint is older than `newest_known`: the job went back to a stale position.
+    pub stale: bool,
 }
 
 /// One step of an operation.

@@ -356,6 +356,8 @@ vocabulary! {
         SavepointFailed = "savepoint failed",
         /// Its latest operation failed.
         OperationFailed = "operation failed",
+        /// Flink restored its running job from an older checkpoint than the newest Weir knew (stale position).
+        StaleRestore = "stale restore",
     }
 }
 

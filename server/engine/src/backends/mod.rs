@@ -9,6 +9,7 @@
 
 pub mod flink_rest;
 pub mod flink_session;
+pub mod kubernetes_operator;
 pub mod local_application;
 
 use std::collections::BTreeMap;
@@ -289,6 +290,9 @@ pub fn build(name: &str, settings: &ClusterSettings, ctx: &BackendContext) -> Re
                 ctx.http.clone(),
                 ctx.timeout,
             ))
+        }
+        ClusterSettings::KubernetesOperator(s) => {
+            Arc::new(kubernetes_operator::KubernetesOperator::new(s.clone(), ctx.http.clone(), ctx.timeout))
         }
     })
 }

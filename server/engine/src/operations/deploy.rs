@@ -372,7 +372,7 @@ impl Engine {
             .await?;
         let new_job = submitted.flink_job_id;
         // The deployment now tracks the new job (its observed state is the reconciler's to write).
-        let updated = self.report_new_job(placed.deployment.id, &new_job).await?;
+        let updated = self.report_new_job(placed.deployment.id, &new_job, submitted.restore_path.as_deref()).await?;
 
         // 5. Wait for RUNNING.
         let placed = Placed { deployment: updated, ..placed };

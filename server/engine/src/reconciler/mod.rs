@@ -11,6 +11,7 @@
 //! own look a timeout, never another cluster's tick.
 
 pub mod decide;
+pub mod failover;
 pub mod observe;
 
 use std::collections::HashMap;
@@ -162,7 +163,27 @@ impl Engine {
                 self.report_observed(d.id, job_id, state, None).await?;
             }
             Action::ReadCheckpoint => {
-                let checkpoint = backend.checkpoints(job_id).await.ok().and_then(|c| c.latest_completed);
+                let Ok(info) = backend.checkpoints(job_id).await else { return Ok(()) };
+                // What the job restored from: a change Flink made by itself is a failover, recorded (and
+                // surfaced when it went back to an older checkpoint than the newest Weir knew).
+                match d.restored_from.as_deref() {
+                    None => self.store.set_restored_from(d.id, job_id, info.restored_from.as_deref().unwrap_or("")).await?,
+                    Some(started) => {
+                        if let Some(f) = failover::judge(started, info.restored_from.as_deref(), d.latest_checkpoint.as_deref()) {
+                            self.store
+                                .record_failover(d.id, job_id, &f.restored_from, d.latest_checkpoint.as_deref(), f.stale)
+                                .await?;
+                            if f.stale {
+                                tracing::error!(deployment = d.id, job = %job_id, restored = %f.restored_from,
+                                    newest_known = ?d.latest_checkpoint, "the job restored an OLDER checkpoint than the newest Weir knew");
+                            } else {
+                                tracing::warn!(deployment = d.id, job = %job_id, restored = %f.restored_from, "the job was restored by Flink (failover)");
+                            }
+                            self.publish_deployment(d.id).await;
+                        }
+                    }
+                }
+                let checkpoint = info.latest_completed;
                 if checkpoint.is_some() && checkpoint != d.latest_checkpoint {
                     self.report_observed(d.id, job_id, ObservedState::Running, checkpoint.as_deref()).await?;
                 }
@@ -190,10 +211,15 @@ impl Engine {
         Ok(())
     }
 
-    /// An operation submitted a new job for a deployment: from now on the deployment tracks it, CREATED, with
-    /// no checkpoint yet. Returns the updated deployment.
-    pub(crate) async fn report_new_job(&self, deployment_id: i64, job_id: &str) -> Result<deployment::Model, EngineError> {
-        let updated = self.store.track_job(deployment_id, job_id).await?;
+    /// An operation submitted a new job for a deployment (restoring `restored_from`): from now on the deployment
+    /// tracks it, CREATED, with no checkpoint yet. Returns the updated deployment.
+    pub(crate) async fn report_new_job(
+        &self,
+        deployment_id: i64,
+        job_id: &str,
+        restored_from: Option<&str>,
+    ) -> Result<deployment::Model, EngineError> {
+        let updated = self.store.track_job(deployment_id, job_id, restored_from.unwrap_or("")).await?;
         self.publish_deployment(deployment_id).await;
         Ok(updated)
     }

@@ -94,10 +94,12 @@ impl Store {
         update.filter(Column::Id.eq(id)).filter(Column::FlinkJobId.eq(job_id)).exec(self.db()).await.map(|_| ())
     }
 
-    /// Makes `job_id` the deployment's job, just created: CREATED, no checkpoint yet.
-    pub async fn track_job(&self, id: i64, job_id: &str) -> Result<Model, DbErr> {
+    /// Makes `job_id` the deployment's job, just created from `restored_from` ("" for nothing): CREATED, no
+    /// checkpoint yet.
+    pub async fn track_job(&self, id: i64, job_id: &str, restored_from: &str) -> Result<Model, DbErr> {
         Entity::update_many()
             .col_expr(Column::FlinkJobId, Expr::value(job_id))
+            .col_expr(Column::RestoredFrom, Expr::value(restored_from))
             .col_expr(Column::ObservedState, Expr::value(ObservedState::Created))
             .col_expr(Column::ObservedAt, Expr::value(Utc::now()))
             .col_expr(Column::LatestCheckpoint, Expr::value(Option::<String>::None))
@@ -106,5 +108,61 @@ impl Store {
             .exec(self.db())
             .await?;
         self.deployment_by_id(id).await?.ok_or_else(|| DbErr::RecordNotFound(format!("deployment {id}")))
+    }
+
+    /// Records what the deployment's job restored from, while `job_id` is its job.
+    pub async fn set_restored_from(&self, id: i64, job_id: &str, restored_from: &str) -> Result<(), DbErr> {
+        Entity::update_many()
+            .col_expr(Column::RestoredFrom, Expr::value(restored_from))
+            .filter(Column::Id.eq(id))
+            .filter(Column::FlinkJobId.eq(job_id))
+            .exec(self.db())
+            .await
+            .map(|_| ())
+    }
+
+    /// Records a failover of the deployment's job, and that it now runs from what it restored (in one
+    /// transaction).
+    pub async fn record_failover(
+        &self,
+        id: i64,
+        job_id: &str,
+        restored_from: &str,
+        newest_known: Option<&str>,
+        stale: bool,
+    ) -> Result<(), DbErr> {
+        use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+        let txn = self.db().begin().await?;
+        super::entities::failover::ActiveModel {
+            deployment_id: Set(id),
+            flink_job_id: Set(job_id.to_owned()),
+            at: Set(Utc::now()),
+            restored_from: Set(Some(restored_from.to_owned())),
+            newest_known: Set(newest_known.map(str::to_owned)),
+            stale: Set(stale),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        Entity::update_many()
+            .col_expr(Column::RestoredFrom, Expr::value(restored_from))
+            .filter(Column::Id.eq(id))
+            .filter(Column::FlinkJobId.eq(job_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await
+    }
+
+    /// The deployment's latest failover, if any.
+    pub async fn latest_failover(&self, id: i64) -> Result<Option<super::entities::failover::Model>, DbErr> {
+        use super::entities::failover::{Column as F, Entity as Failovers};
+        use sea_orm::QueryOrder;
+        Failovers::find().filter(F::DeploymentId.eq(id)).order_by_desc(F::Id).one(self.db()).await
+    }
+
+    /// Every failover that went back to an older checkpoint (the dashboard keeps those whose job still runs).
+    pub async fn stale_failovers(&self) -> Result<Vec<super::entities::failover::Model>, DbErr> {
+        use super::entities::failover::{Column as F, Entity as Failovers};
+        Failovers::find().filter(F::Stale.eq(true)).all(self.db()).await
     }
 }

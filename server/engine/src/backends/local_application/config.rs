@@ -69,6 +69,9 @@ pub fn cluster_config(
         fix("high-availability.zookeeper.quorum", quorum.clone());
         fix("high-availability.storageDir", format!("file://{}", place.cluster_dir.join("ha").display()));
         fix("high-availability.cluster-id", place.job_id.to_owned());
+        // A new JobManager becomes leader once the dead one's ZooKeeper session expires: 10 s instead of the
+        // default 60 s (ZooKeeper caps it at 40 s) brings a failover from ~45 s down to ~15 s.
+        c.entry("high-availability.zookeeper.client.session-timeout".to_owned()).or_insert_with(|| "10000".to_owned());
     }
     c
 }

@@ -22,6 +22,8 @@ pub struct Model {
     pub observed_at: Option<ChronoDateTimeUtc>,
     /// The last completed (retained) checkpoint seen while the job ran.
     pub latest_checkpoint: Option<String>,
+    /// What the current job was started from ("" for nothing; none: not recorded, on older rows).
+    pub restored_from: Option<String>,
     /// The operation in flight, if any: at most one per deployment.
     pub active_operation_id: Option<i64>,
     pub created_at: ChronoDateTimeUtc,

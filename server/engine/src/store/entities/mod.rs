@@ -14,6 +14,7 @@ pub mod cluster_jar;
 pub mod cluster_point;
 pub mod deployment;
 pub mod environment;
+pub mod failover;
 pub mod job;
 pub mod metric_point;
 pub mod namespace;
