@@ -34,6 +34,8 @@ release: setup
 	scripts/build-charts
 	cargo leptos build --release
 
+## stops the local Flink and every per-job cluster of make run's local-application cluster, then removes their files
 clean-flink:
 	scripts/flink-local stop
-	rm -rf .flink
+	-pkill -f -- "-Dweir.cluster.dir=$(CURDIR)/data/clusters/" ; true
+	rm -rf .flink data/clusters

@@ -80,6 +80,7 @@ pub async fn list_environments() -> Result<Vec<Environment>, ServerFnError> {
 
 /// Registers a cluster of a kind, with that kind's settings from the form's fields.
 #[server(endpoint = "register_cluster")]
+#[allow(clippy::too_many_arguments)]
 pub async fn register_cluster(
     name: String,
     kind: String,
@@ -87,9 +88,26 @@ pub async fn register_cluster(
     #[server(default)] flink_version: Option<String>,
     #[server(default)] taskmanagers: Option<String>,
     #[server(default)] zookeeper_quorum: Option<String>,
+    #[server(default)] namespace: Option<String>,
+    #[server(default)] image: Option<String>,
+    #[server(default)] service_account: Option<String>,
+    #[server(default)] kubeconfig: Option<String>,
+    #[server(default)] runner_jar_uri: Option<String>,
+    #[server(default)] rest_url_template: Option<String>,
 ) -> Result<Cluster, ServerFnError> {
     let (engine, caller) = door()?;
-    let form = weir_model::clusters::ClusterForm { rest_url, flink_version, taskmanagers, zookeeper_quorum, ..Default::default() };
+    let form = weir_model::clusters::ClusterForm {
+        rest_url,
+        flink_version,
+        taskmanagers,
+        zookeeper_quorum,
+        namespace,
+        image,
+        service_account,
+        kubeconfig,
+        runner_jar_uri,
+        rest_url_template,
+    };
     let settings = kind.parse::<weir_model::ClusterKind>().ok().map(|k| form.settings(k));
     let new = weir_engine::clusters::NewCluster { name: name.trim().into(), kind, rest_url: None, settings };
     engine.register_cluster(&caller, new).await.map_err(fail)

@@ -103,7 +103,11 @@ pub fn ClusterCard(panel: ClusterPanel) -> impl IntoView {
                 <h2>{cluster.name.clone()}</h2>
                 <span class=badge_class data-test="reachability">{badge_text}</span>
             </header>
-            <p class="muted small">{cluster.kind.to_string()} " · " <code>{cluster.rest_url.clone()}</code></p>
+            <p class="muted small">
+                <span data-test="cluster-kind">{cluster.kind.to_string()}</span>
+                {cluster.flink_version.clone().map(|v| view! { " · Flink " <span data-test="cluster-version">{v}</span> })}
+                {(!cluster.rest_url.is_empty()).then(|| view! { " · " <code>{cluster.rest_url.clone()}</code> })}
+            </p>
             {body}
             <p class="muted small" data-test="observed">{observed_text(&cluster)}</p>
             <p class="muted small">"Environments: " {envs}</p>

@@ -17,6 +17,9 @@ pub fn Clusters() -> impl IntoView {
     let clusters = Resource::new(move || register.version().get(), |_| cluster_statuses());
     // Which kind's fields to show (without JavaScript every field shows, each saying which kind it is for).
     let kind = RwSignal::new(ClusterKind::FlinkSession);
+    // Set once hydrated (effects run only in the browser): only then are other kinds' fields hidden.
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(true));
     let options = ClusterKind::ALL
         .iter()
         .map(|k| view! { <option value=k.as_str()>{kind_label(*k)}</option> })
@@ -44,7 +47,7 @@ pub fn Clusters() -> impl IntoView {
                 <label
                     class="grow"
                     data-setting=name
-                    class:hidden=move || !shown.contains(&kind.get())
+                    class:hidden=move || scripted.get() && !shown.contains(&kind.get())
                 >
                     {name.replace('_', " ")}
                     <span class="muted small">{format!(" ({for_kinds}{})", if required_for.is_empty() { "" } else { "; required" })}</span>

@@ -102,7 +102,7 @@ fn schemas() -> Value {
             "line": {"type": "integer"}, "column": {"type": "integer"}}, "required": ["code", "message"]}}},
         "NewCluster": s(json!({"name": {"type": "string"}, "kind": {"enum": weir_model::ClusterKind::WORDS},
             "rest_url": {"type": "string", "format": "uri", "description": "flink-session only: its REST API (or settings.rest_url)"},
-            "settings": {"type": "object", "description": "the kind's settings. flink-session: rest_url (required), flink_version. local-application: flink_version (required, an installed distribution), taskmanagers (1-16, default 1), zookeeper_quorum (host:port, JobManager HA)"}}), &["name", "kind"]),
+            "settings": {"type": "object", "description": "the kind's settings. flink-session: rest_url (required), flink_version. local-application: flink_version (required, an installed distribution), taskmanagers (1-16, default 1), zookeeper_quorum (host:port, JobManager HA). kubernetes-operator: namespace, flink_version (e.g. 1.20, 2.3), image (required), service_account (default flink), kubeconfig, runner_jar_uri, rest_url_template"}}), &["name", "kind"]),
         "NewEnvironment": s(json!({"name": {"type": "string"}, "cluster": {"type": "string"}, "flink_config": config,
             "prometheus_url": {"type": "string", "description": "a Prometheus scraping this environment's Flink: history is read from it"},
             "pool": {"type": "string", "description": "the resource pool it draws from (on its cluster); none: no limit"},

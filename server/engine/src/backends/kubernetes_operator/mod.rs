@@ -177,7 +177,7 @@ impl KubernetesOperator {
                 (true, None) => return Ok(conn.store.state()),
                 (true, Some(e)) => {
                     let probe = ListParams::default().labels(&label_selector()).limit(1);
-                    self.call(conn.deployments.list_metadata(&probe))
+                    self.call(conn.deployments.list(&probe))
                         .await
                         .map_err(|_| BackendError::Unreachable(format!("the watch on FlinkDeployments failed: {e}")))?;
                     conn.health.lock().unwrap_or_else(|e| e.into_inner()).error = None;

@@ -28,6 +28,8 @@ pub const FIXED_JOB_ID: &str = "$internal.pipeline.job-id";
 pub const RESTART_FAILED: &str = "kubernetes.operator.job.restart.failed";
 const TM_MEMORY: &str = "taskmanager.memory.process.size";
 const JM_MEMORY: &str = "jobmanager.memory.process.size";
+const TM_CPU: &str = "kubernetes.taskmanager.cpu";
+const JM_CPU: &str = "kubernetes.jobmanager.cpu";
 
 /// `FlinkDeployment.spec`, partially.
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -194,7 +196,8 @@ pub fn crd_flink_version(version: &str) -> Option<String> {
 }
 
 /// The `FlinkDeployment` of a job start: application mode, the job id fixed, the state to restore, the job's
-/// Flink configuration with its memory as the JobManager's and TaskManager's resources.
+/// Flink configuration with its memory and cores as the JobManager's and TaskManager's resources (the defaults
+/// those the pools count: Flink's 1600m / 1728m, one core each).
 pub fn deployment_for(
     settings: &KubernetesOperatorSettings,
     program: &Program,
@@ -206,6 +209,13 @@ pub fn deployment_for(
     let mut config = start.flink_config.clone();
     let jm_memory = config.remove(JM_MEMORY).unwrap_or_else(|| "1600m".into());
     let tm_memory = config.remove(TM_MEMORY).unwrap_or_else(|| "1728m".into());
+    let mut cores = |key: &str| -> Result<f64, String> {
+        match config.remove(key) {
+            None => Ok(1.0),
+            Some(v) => v.trim().parse::<f64>().ok().filter(|c| *c > 0.0).ok_or_else(|| format!("{key} '{v}' is not a number of cores")),
+        }
+    };
+    let (jm_cpu, tm_cpu) = (cores(JM_CPU)?, cores(TM_CPU)?);
     config.insert(FIXED_JOB_ID.into(), start.job_id.to_ascii_lowercase());
     config.entry(RESTART_FAILED.into()).or_insert_with(|| "true".into());
     config.entry("taskmanager.numberOfTaskSlots".into()).or_insert_with(|| "1".into());
@@ -215,8 +225,8 @@ pub fn deployment_for(
         service_account: Some(settings.service_account.clone()),
         mode: Some("native".into()),
         flink_configuration: config,
-        job_manager: Some(json!({"replicas": 1, "resource": {"memory": jm_memory, "cpu": 1.0}})),
-        task_manager: Some(json!({"resource": {"memory": tm_memory, "cpu": 1.0}})),
+        job_manager: Some(json!({"replicas": 1, "resource": {"memory": jm_memory, "cpu": jm_cpu}})),
+        task_manager: Some(json!({"resource": {"memory": tm_memory, "cpu": tm_cpu}})),
         job: Some(JobSpec {
             jar_uri: Some(settings.runner_jar_uri.clone()),
             entry_class: program.entry_class.clone(),
@@ -344,8 +354,9 @@ mod tests {
             parallelism: Some(2),
             restore_path: Some("s3://sp/savepoint-1".into()),
             allow_non_restored_state: true,
-            flink_config: [(TM_MEMORY.to_owned(), "2g".to_owned()), ("taskmanager.numberOfTaskSlots".to_owned(), "2".to_owned())]
+            flink_config: [(TM_MEMORY, "2g"), ("taskmanager.numberOfTaskSlots", "2"), (TM_CPU, "0.5")]
                 .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
         };
         let fd = deployment_for(&settings(), &program, &start).unwrap();
@@ -359,6 +370,8 @@ mod tests {
         assert_eq!(v["spec"]["flinkConfiguration"].get(TM_MEMORY), None, "memory is the pods' resource");
         assert_eq!(v["spec"]["taskManager"]["resource"]["memory"], "2g");
         assert_eq!(v["spec"]["jobManager"]["resource"]["memory"], "1600m");
+        assert_eq!((v["spec"]["taskManager"]["resource"]["cpu"].as_f64(), v["spec"]["jobManager"]["resource"]["cpu"].as_f64()), (Some(0.5), Some(1.0)));
+        assert_eq!(v["spec"]["flinkConfiguration"].get(TM_CPU), None);
         let job = &v["spec"]["job"];
         assert_eq!(job["jarURI"], "local:///opt/flink/usrlib/weir-sql-runner.jar");
         assert_eq!((job["parallelism"].as_i64(), job["state"].as_str()), (Some(2), Some("running")));
@@ -367,6 +380,9 @@ mod tests {
         assert!(v.get("status").is_none(), "Weir never writes the status");
         let bad = JobStart { job_id: "nope".into(), ..Default::default() };
         assert!(deployment_for(&settings(), &program, &bad).is_err());
+        let mut bad = start.clone();
+        bad.flink_config.insert(JM_CPU.into(), "many".into());
+        assert!(deployment_for(&settings(), &program, &bad).unwrap_err().contains(JM_CPU));
     }
 
     fn fd(job: (&str, &str), generation: i64, status: Value) -> FlinkDeployment {

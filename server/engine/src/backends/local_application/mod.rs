@@ -229,7 +229,14 @@ impl LocalApplication {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
-        process::end(&rec.pids(), dir, Duration::from_secs(15)).await;
+        // Its recorded processes, and any it started without recording (a Weir stopped in between).
+        let mut pids = rec.pids();
+        for found in process::find(dir) {
+            if !pids.contains(&found) {
+                pids.push(found);
+            }
+        }
+        process::end(&pids, dir, Duration::from_secs(15)).await;
         tracing::info!(job = %job_id, state = ?state, "the job's cluster is shut down");
         Ok(())
     }

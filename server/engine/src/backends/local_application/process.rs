@@ -147,6 +147,17 @@ pub fn runs(pid: u32, dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// Every running process of this folder (its JVMs name it on their command line): also those a Weir stopped
+/// between starting them and recording their PIDs.
+pub fn find(dir: &Path) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|pid| runs(*pid, dir))
+        .collect()
+}
+
 /// Sends a signal to the process if it is still this cluster's.
 pub fn signal(pid: u32, dir: &Path, signal: i32) {
     if runs(pid, dir) {
