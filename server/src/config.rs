@@ -392,7 +392,7 @@ fn installed_distributions(cache: &std::path::Path, runners: &std::path::Path) -
             Some((version, FlinkDistribution { home, runner_jar: jar.exists().then_some(jar) }))
         })
         .collect();
-    found.sort_by(|a, b| weir_engine::backends::version_key(&b.0).cmp(&weir_engine::backends::version_key(&a.0)));
+    found.sort_by_key(|(version, _)| std::cmp::Reverse(weir_engine::backends::version_key(version)));
     found.into_iter().map(|(_, d)| d).collect()
 }
 

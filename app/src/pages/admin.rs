@@ -50,7 +50,7 @@ pub fn Clusters() -> impl IntoView {
                     class:hidden=move || scripted.get() && !shown.contains(&kind.get())
                 >
                     {name.replace('_', " ")}
-                    <span class="muted small">{format!(" ({for_kinds}{})", if required_for.is_empty() { "" } else { "; required" })}</span>
+                    <span class="muted small">{required_note(&for_kinds, &required_for)}</span>
                     <input name=name placeholder=help title=help/>
                 </label>
             }
@@ -114,6 +114,16 @@ pub fn Clusters() -> impl IntoView {
                 })
             }}
         </Transition>
+    }
+}
+
+/// Which kinds a setting is for, and for which it is required.
+fn required_note(for_kinds: &str, required_for: &[ClusterKind]) -> String {
+    let required = required_for.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+    match required.as_str() {
+        "" => format!(" ({for_kinds})"),
+        r if r == for_kinds => format!(" ({for_kinds}; required)"),
+        r => format!(" ({for_kinds}; required for {r})"),
     }
 }
 

@@ -138,7 +138,7 @@ pub struct Engine {
     runtimes: Arc<Vec<backends::FlinkRuntime>>,
     validators: Arc<HashMap<String, Arc<sql::SqlValidator>>>,
     /// One backend object per registered cluster, built once from its settings (rebuilt when they change).
-    backends: Arc<std::sync::Mutex<HashMap<i64, (Option<String>, Arc<dyn backends::ClusterBackend>)>>>,
+    backends: Arc<std::sync::Mutex<HashMap<i64, KeptBackend>>>,
     /// One submission gate per cluster id.
     submit_gates: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
     /// Failed logins per account and address.
@@ -226,6 +226,9 @@ impl Engine {
         Ok(())
     }
 }
+
+/// A cluster's backend object, with the settings it was built from (their fingerprint).
+type KeptBackend = (Option<String>, Arc<dyn backends::ClusterBackend>);
 
 /// The Flink distributions of the settings: the default one (of `flink_lib`, with `runner_jar`) first, then the
 /// others; each's version read from its `flink-dist` jar, a distribution without one left out.

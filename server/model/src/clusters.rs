@@ -155,8 +155,11 @@ impl ClusterSettings {
     }
 }
 
+/// One setting as a form shows it: (field, required, what it is).
+pub type SettingField = (&'static str, bool, &'static str);
+
 /// Each kind's settings described for a registration form: (kind, [(field, required, what it is)]).
-pub const SETTINGS_FIELDS: &[(ClusterKind, &[(&str, bool, &str)])] = &[
+pub const SETTINGS_FIELDS: &[(ClusterKind, &[SettingField])] = &[
     (
         ClusterKind::FlinkSession,
         &[

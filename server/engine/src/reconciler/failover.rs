@@ -48,7 +48,8 @@ mod tests {
     fn judge_table() {
         let ck = |n: u32| format!("file:/cp/job1/chk-{n}");
         #[rustfmt::skip]
-        let table: Vec<(&str, &str, Option<String>, Option<String>, Option<Failover>)> = vec![
+        type Row<'a> = (&'a str, &'a str, Option<String>, Option<String>, Option<Failover>);
+        let table: Vec<Row> = vec![
             ("never restored: nothing", "", None, Some(ck(3)), None),
             ("restored from what it was started with: nothing", "/sp/savepoint-1", Some("file:/sp/savepoint-1/".into()), None, None),
             ("started empty, now restored from the newest checkpoint: a failover, not stale",

@@ -131,7 +131,8 @@ mod tests {
         };
         let job = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
         #[rustfmt::skip]
-        let table: Vec<(&str, LocalApplicationSettings, Option<u32>, BTreeMap<String, String>, &str, Option<&str>)> = vec![
+        type Row<'a> = (&'a str, LocalApplicationSettings, Option<u32>, BTreeMap<String, String>, &'a str, Option<&'a str>);
+        let table: Vec<Row> = vec![
             ("slots: the parallelism on one TaskManager", settings(1, None), Some(4), job(&[]), "taskmanager.numberOfTaskSlots", Some("4")),
             ("slots: spread over two TaskManagers", settings(2, None), Some(3), job(&[]), "taskmanager.numberOfTaskSlots", Some("2")),
             ("slots: the job's own setting wins", settings(1, None), Some(4), job(&[("taskmanager.numberOfTaskSlots", "8")]), "taskmanager.numberOfTaskSlots", Some("8")),
