@@ -94,6 +94,7 @@ pub async fn register_cluster(
     #[server(default)] kubeconfig: Option<String>,
     #[server(default)] runner_jar_uri: Option<String>,
     #[server(default)] rest_url_template: Option<String>,
+    #[server(default)] session_deployment: Option<String>,
 ) -> Result<Cluster, ServerFnError> {
     let (engine, caller) = door()?;
     let form = weir_model::clusters::ClusterForm {
@@ -107,6 +108,7 @@ pub async fn register_cluster(
         kubeconfig,
         runner_jar_uri,
         rest_url_template,
+        session_deployment,
     };
     let settings = kind.parse::<weir_model::ClusterKind>().ok().map(|k| form.settings(k));
     let new = weir_engine::clusters::NewCluster { name: name.trim().into(), kind, rest_url: None, settings };

@@ -81,8 +81,9 @@ async fn clusters_register_list_and_reject_bad_input() {
 
     let (st, body) = post(json!({"name": "Bad", "kind": "flink-session", "rest_url": "http://x"})).await;
     assert_error(st, &body, StatusCode::BAD_REQUEST, "invalid_request");
+    // A kind's settings are checked by the engine: the message names the missing setting.
     let (st, body) = post(json!({"name": "x", "kind": "flink-session"})).await;
-    assert_error(st, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    assert_error(st, &body, StatusCode::BAD_REQUEST, "invalid_request");
     assert!(body["error"]["message"].as_str().unwrap_or_default().contains("rest_url"), "{body}");
     let (st, body) = post(json!({"name": "x", "kind": "flink-session", "rest_url": "http://x", "extra": 1})).await;
     assert_error(st, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");

@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::{processes_under, Reaper};
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -115,35 +117,6 @@ async fn checkpointed(b: &dyn ClusterBackend, job: &str) -> String {
         b.checkpoints(job).await.ok().and_then(|c| c.latest_completed)
     })
     .await
-}
-
-/// The PIDs of processes whose command line names a folder under `dir` (the per-job clusters' marker).
-fn processes_under(dir: &Path) -> Vec<u32> {
-    let marker = format!("-Dweir.cluster.dir={}", dir.display());
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let zombie = stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z'));
-            !zombie
-                && std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .map(|c| c.split(|b| *b == 0).any(|a| a.starts_with(marker.as_bytes())))
-                    .unwrap_or(false)
-        })
-        .collect()
-}
-
-/// Ends whatever a failed test left running under `dir`.
-struct Reaper(PathBuf);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        for pid in processes_under(&self.0) {
-            let _ = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status();
-        }
-    }
 }
 
 /// The whole story on one backend. `job_dirs`: where a per-job backend keeps its jobs (none for session).
@@ -324,4 +297,70 @@ async fn local_application_refuses_what_it_cannot_run() {
     assert!(err.to_string().contains("not a Flink job id"), "{err}");
     assert!(b.job(&new_id()).await.expect("look").is_none(), "an unknown job is not listed");
     assert!(processes_under(work.path()).is_empty(), "nothing was started");
+}
+
+/// The record a local-application job keeps (`job.json`).
+fn record(cluster_dir: &Path, job: &str) -> serde_json::Value {
+    let bytes = std::fs::read(cluster_dir.join("jobs").join(job).join("job.json")).expect("the job's record");
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
+fn kill9(pid: u64) {
+    let status = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status().expect("kill");
+    assert!(status.success(), "kill -9 {pid}");
+}
+
+/// Supervision on a local-application cluster without HA: a TaskManager killed with SIGKILL is started again by
+/// the next look and the job runs on (same id, Flink's own restart); a JobManager killed takes its job with it
+/// — the job is no longer listed (the reconciler then sees it LOST and recovers it by its normal rule) and the
+/// rest of its cluster is ended.
+#[tokio::test]
+async fn local_application_supervises_its_processes() {
+    let work = tempfile::tempdir().expect("work dir");
+    let _reaper = Reaper(work.path().to_owned());
+    let settings = ClusterSettings::LocalApplication(LocalApplicationSettings {
+        flink_version: "2.3.0".into(),
+        taskmanagers: 1,
+        zookeeper_quorum: None,
+    });
+    let b = backends::build("apps", &settings, &context(work.path(), vec![runtime("2.3.0")])).expect("backend");
+    let b = b.as_ref();
+    let cluster_dir = work.path().join("apps");
+    let program = Program {
+        jar: runner_jar("2.3.0"),
+        entry_class: Some("dev.weir.runner.SqlRunner".into()),
+        args: sql_args(SQL),
+        ..Default::default()
+    };
+    let job = new_id();
+    b.start(&program, &JobStart { job_id: job.clone(), ..Default::default() }).await.expect("start");
+    wait_state(b, &job, "RUNNING", Duration::from_secs(120)).await;
+    checkpointed(b, &job).await;
+
+    // A TaskManager dies: the next looks start it again and the job comes back to RUNNING under the same id.
+    let tm = record(&cluster_dir, &job)["taskmanager_pids"][0].as_u64().expect("TaskManager PID");
+    kill9(tm);
+    wait_for("a new TaskManager", Duration::from_secs(60), || async {
+        let _ = b.jobs().await;
+        (record(&cluster_dir, &job)["taskmanager_restarts"] == 1).then_some(())
+    })
+    .await;
+    let new_tm = record(&cluster_dir, &job)["taskmanager_pids"][0].as_u64().expect("new PID");
+    assert_ne!(new_tm, tm);
+    wait_for("the job running again on the new TaskManager", Duration::from_secs(120), || async {
+        let j = b.job(&job).await.ok().flatten()?;
+        (j.state.to_string() == "RUNNING" && j.tasks_total > 0 && j.tasks_running == j.tasks_total).then_some(())
+    })
+    .await;
+
+    // The JobManager dies without HA: the job is gone with it, and nothing of its cluster keeps running.
+    let jm = record(&cluster_dir, &job)["jobmanager_pid"].as_u64().expect("JobManager PID");
+    kill9(jm);
+    wait_for("the job to be gone", Duration::from_secs(60), || async { b.job(&job).await.ok().flatten().is_none().then_some(()) }).await;
+    assert!(!b.jobs().await.expect("jobs").jobs.iter().any(|j| j.id == job), "not listed: the reconciler's LOST");
+    wait_for("its TaskManager to be ended", Duration::from_secs(30), || async {
+        processes_under(&cluster_dir).is_empty().then_some(())
+    })
+    .await;
+    assert!(record(&cluster_dir, &job)["ended"]["state"].is_null(), "recorded as lost, not as an end state");
 }

@@ -6,10 +6,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{server, stateful_sql, Api};
+use common::{processes_under, server, stateful_sql, Api, Reaper};
 use serde_json::{json, Value};
 
 fn step<'a>(op: &'a Value, name: &str) -> &'a Value {
@@ -25,35 +24,6 @@ async fn wait_observed(api: &Api, job: &str, env: &str, state: &str, secs: u64) 
         }
         assert!(start.elapsed().as_secs() < secs, "deployment never observed {state}: {d}");
         tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-/// Processes whose command line names a folder under `dir` (a per-job cluster's marker).
-fn processes_under(dir: &Path) -> usize {
-    let marker = format!("-Dweir.cluster.dir={}", dir.display());
-    std::fs::read_dir("/proc")
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-                .filter(|pid| {
-                    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-                    !stat.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))
-                        && std::fs::read(format!("/proc/{pid}/cmdline"))
-                            .map(|c| c.split(|b| *b == 0).any(|a| a.starts_with(marker.as_bytes())))
-                            .unwrap_or(false)
-                })
-                .count()
-        })
-        .unwrap_or(0)
-}
-
-struct Reaper(std::path::PathBuf);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let marker = format!("-Dweir.cluster.dir={}", self.0.display());
-        let _ = std::process::Command::new("pkill").arg("-9").arg("-f").arg(marker).status();
     }
 }
 
@@ -144,7 +114,7 @@ async fn story_on_a_local_application_cluster() {
                 let (_, d) = api.call(reqwest::Method::GET, &format!("{base}/deployments/apps"), None).await;
                 if d["observed_state"] == "RUNNING" {
                     let id = d["flink_job_id"].as_str().unwrap_or_default().to_owned();
-                    let processes = processes_under(&cluster_dir.join("jobs").join(&id));
+                    let processes = processes_under(&cluster_dir.join("jobs").join(&id)).len();
                     let logs = api.get(&format!("{base}/deployments/apps/logs?tail_bytes=2048")).await;
                     return (processes, logs);
                 }
@@ -165,7 +135,7 @@ async fn story_on_a_local_application_cluster() {
         assert!(cluster_dir.join("jobs").join(id).join("job.json").exists(), "job {id} was started by the backend");
     }
     let start = Instant::now();
-    while processes_under(&cluster_dir) > 0 {
+    while !processes_under(&cluster_dir).is_empty() {
         assert!(start.elapsed().as_secs() < 60, "processes left after the stop");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -244,7 +214,7 @@ async fn a_killed_jobmanager_resumes_by_itself_with_ha() {
 
     api.act(&format!("{base}/deployments/ha/stop"), json!({})).await;
     let start = Instant::now();
-    while processes_under(&cluster_dir) > 0 {
+    while !processes_under(&cluster_dir).is_empty() {
         assert!(start.elapsed().as_secs() < 60, "processes left after the stop");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

@@ -253,6 +253,23 @@ pub(super) fn validate_cluster(new: &NewCluster, runtimes: &[backends::FlinkRunt
             if s.service_account.trim().is_empty() || s.runner_jar_uri.trim().is_empty() {
                 return Err(EngineError::Invalid("service_account and runner_jar_uri must not be empty".into()));
             }
+            if let Some(session) = &s.session_deployment {
+                if !backends::kubernetes_operator::resources::operator_name(session) {
+                    return Err(EngineError::Invalid(format!(
+                        "invalid session_deployment '{session}': expected the name of a FlinkDeployment (a DNS-1123 \
+                         name: a-z, 0-9, '-', starting with a letter, at most 45 characters)"
+                    )));
+                }
+                // The operator fetches a session job's jar itself and uploads it to the session's JobManager.
+                let scheme = s.runner_jar_uri.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+                if matches!(scheme.as_deref(), None | Some("local")) {
+                    return Err(EngineError::Invalid(format!(
+                        "with session_deployment, runner_jar_uri must be a URI the operator can fetch (https://... \
+                         by default), not '{}'",
+                        s.runner_jar_uri
+                    )));
+                }
+            }
             ClusterSettings::KubernetesOperator(s)
         }
     })

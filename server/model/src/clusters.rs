@@ -66,7 +66,8 @@ fn one() -> u32 {
 }
 
 /// Settings of a `kubernetes-operator` cluster: a namespace where the Flink Kubernetes Operator watches
-/// `FlinkDeployment`s, and the image the jobs run in.
+/// `FlinkDeployment`s, and the image the jobs run in; or, with `session_deployment`, an operator-managed session
+/// cluster the jobs run on as `FlinkSessionJob`s.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KubernetesOperatorSettings {
@@ -86,9 +87,15 @@ pub struct KubernetesOperatorSettings {
     #[serde(default = "runner_in_image")]
     pub runner_jar_uri: String,
     /// Each job's JobManager REST API, for checkpoints, failure causes and metrics, with `{name}` (the
-    /// `FlinkDeployment`) and `{namespace}`, e.g. `http://{name}-rest.{namespace}:8081`; none: not read.
+    /// `FlinkDeployment`: the job's, or `session_deployment`) and `{namespace}`, e.g.
+    /// `http://{name}-rest.{namespace}:8081`; none: not read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rest_url_template: Option<String>,
+    /// The name of an existing session-mode `FlinkDeployment` of the namespace (managed by the operator, not by
+    /// Weir): each job is then a `FlinkSessionJob` on it instead of a `FlinkDeployment` of its own, and
+    /// `runner_jar_uri` must be a URI the operator can fetch (e.g. `https://`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_deployment: Option<String>,
 }
 
 fn flink_account() -> String {
@@ -185,6 +192,7 @@ pub const SETTINGS_FIELDS: &[(ClusterKind, &[SettingField])] = &[
             ("kubeconfig", false, "a kubeconfig file; empty: the default one, else in-cluster"),
             ("runner_jar_uri", false, "the runner in the image (default local:///opt/flink/usrlib/weir-sql-runner.jar)"),
             ("rest_url_template", false, "each job's REST API, e.g. http://{name}-rest.{namespace}:8081"),
+            ("session_deployment", false, "an operator-managed session FlinkDeployment: jobs run on it as FlinkSessionJobs"),
         ],
     ),
 ];
@@ -209,6 +217,8 @@ pub struct ClusterForm {
     pub runner_jar_uri: Option<String>,
     #[serde(default)]
     pub rest_url_template: Option<String>,
+    #[serde(default)]
+    pub session_deployment: Option<String>,
 }
 
 impl ClusterForm {
@@ -229,6 +239,7 @@ impl ClusterForm {
                 "kubeconfig" => &self.kubeconfig,
                 "runner_jar_uri" => &self.runner_jar_uri,
                 "rest_url_template" => &self.rest_url_template,
+                "session_deployment" => &self.session_deployment,
                 _ => &None,
             };
             let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };

@@ -64,6 +64,20 @@ pub struct ClusterOverview {
 }
 
 impl ClusterOverview {
+    /// Nothing running yet: a cluster of this Flink version with no TaskManager and no job.
+    pub fn empty(flink_version: &str) -> Self {
+        ClusterOverview {
+            flink_version: flink_version.to_owned(),
+            taskmanagers: 0,
+            slots_total: 0,
+            slots_available: 0,
+            jobs_running: 0,
+            jobs_finished: 0,
+            jobs_cancelled: 0,
+            jobs_failed: 0,
+        }
+    }
+
     pub fn slots_used(&self) -> u32 {
         self.slots_total.saturating_sub(self.slots_available)
     }

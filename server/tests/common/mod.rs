@@ -346,3 +346,35 @@ pub fn session_settings(rest_url: &str) -> weir_model::ClusterSettings {
         flink_version: None,
     })
 }
+
+/// The PIDs of running processes whose command line names a folder under `dir` (how a local-application
+/// cluster's JVMs are marked: `-Dweir.cluster.dir=<job folder>`).
+#[allow(dead_code)]
+pub fn processes_under(dir: &std::path::Path) -> Vec<u32> {
+    let marker = format!("-Dweir.cluster.dir={}", dir.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let zombie = stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z'));
+            !zombie
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .map(|c| c.split(|b| *b == 0).any(|a| a.starts_with(marker.as_bytes())))
+                    .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Ends (SIGKILL) whatever a failed test left running under its folder, when dropped.
+#[allow(dead_code)]
+pub struct Reaper(pub std::path::PathBuf);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        for pid in processes_under(&self.0) {
+            let _ = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+    }
+}

@@ -4,15 +4,18 @@
 //! cannot catch what that reading misses (webhook rejections, timing, the operator's real retries).
 //!
 //! The API server (axum on 127.0.0.1, reached by kube-rs through a kubeconfig): list, watch, get, create,
-//! merge/apply patch and delete of `FlinkDeployment`s and `FlinkStateSnapshot`s (`flink.apache.org/v1beta1`)
-//! in one namespace, with `resourceVersion`, `generation` bumped by spec changes, `status` as a subresource
-//! (ignored in writes to the resource). Every object written — by Weir or by the simulated operator — is
-//! validated against the CRDs' `openAPIV3Schema` (`shared/reference/fko-crds/`; `x-kubernetes-*` keys dropped,
-//! and fields a real API server would silently prune counted as invalid); an invalid write answers 422 and is
-//! recorded.
+//! merge/apply patch and delete of `FlinkDeployment`s, `FlinkSessionJob`s and `FlinkStateSnapshot`s
+//! (`flink.apache.org/v1beta1`) in one namespace, with `resourceVersion`, `generation` bumped by spec changes,
+//! `status` as a subresource (ignored in writes to the resource). Every object written — by Weir, by the
+//! simulated operator, or by a test as an administrator — is validated against the CRDs' `openAPIV3Schema`
+//! (`server/tests/fixtures/fko-crds/`; `x-kubernetes-*` keys dropped, and fields a real API server would silently
+//! prune counted as invalid); an invalid write answers 422 and is recorded.
 //!
 //! The operator: one loop applying the rules below, each citing the operator source it imitates (paths under
 //! `flink-kubernetes-operator/src/main/java/org/apache/flink/kubernetes/operator/`).
+//! Session clusters: a FlinkDeployment without `spec.job` (an administrator's) is deployed as a session; a
+//! FlinkSessionJob runs on the one its `deploymentName` names once that one is READY, and waits (no status
+//! written) while it does not exist.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -30,13 +33,23 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 pub const DEPLOYMENTS: &str = "flinkdeployments";
+pub const SESSION_JOBS: &str = "flinksessionjobs";
 pub const SNAPSHOTS: &str = "flinkstatesnapshots";
 const API: &str = "flink.apache.org/v1beta1";
 
 fn kind_of(plural: &str) -> Option<&'static str> {
     match plural {
         DEPLOYMENTS => Some("FlinkDeployment"),
+        SESSION_JOBS => Some("FlinkSessionJob"),
         SNAPSHOTS => Some("FlinkStateSnapshot"),
+        _ => None,
+    }
+}
+
+fn plural_of(kind: &str) -> Option<&'static str> {
+    match kind {
+        "FlinkDeployment" => Some(DEPLOYMENTS),
+        "FlinkSessionJob" => Some(SESSION_JOBS),
         _ => None,
     }
 }
@@ -67,9 +80,9 @@ struct Inner {
     invalid: Mutex<Vec<String>>,
     lists: Mutex<u32>,
     watches: Mutex<u32>,
-    /// What each FlinkDeployment's (simulated) job was restored from at its deployment.
+    /// What each FlinkDeployment's or FlinkSessionJob's (simulated) job was restored from at its deployment.
     restored_from: Mutex<HashMap<String, Option<String>>>,
-    /// How often the simulated operator resubmitted each FlinkDeployment's failed job.
+    /// How often the simulated operator resubmitted each FlinkDeployment's or FlinkSessionJob's failed job.
     restarts: Mutex<HashMap<String, u32>>,
     /// The simulated operator does nothing while paused.
     paused: std::sync::atomic::AtomicBool,
@@ -136,6 +149,7 @@ impl SimulatedKubeApi {
         let mut schemas = HashMap::new();
         for (kind, file) in [
             ("FlinkDeployment", "flinkdeployments.flink.apache.org-v1.yml"),
+            ("FlinkSessionJob", "flinksessionjobs.flink.apache.org-v1.yml"),
             ("FlinkStateSnapshot", "flinkstatesnapshots.flink.apache.org-v1.yml"),
         ] {
             schemas.insert(kind, crd_validator(&crd_dir.join(file)));
@@ -194,7 +208,7 @@ impl SimulatedKubeApi {
         self.inner.paused.store(paused, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// How often the simulated operator resubmitted a FlinkDeployment's failed job.
+    /// How often the simulated operator resubmitted a FlinkDeployment's or FlinkSessionJob's failed job.
     pub fn restarts(&self, name: &str) -> u32 {
         self.inner.restarts.lock().unwrap().get(name).copied().unwrap_or(0)
     }
@@ -231,21 +245,26 @@ impl SimulatedKubeApi {
         *self.inner.watches.lock().unwrap()
     }
 
-    /// What the simulated job of a FlinkDeployment restored from when the operator deployed it.
+    /// What the simulated job of a FlinkDeployment or FlinkSessionJob restored from when the operator deployed it.
     pub fn restored_from(&self, name: &str) -> Option<Option<String>> {
         self.inner.restored_from.lock().unwrap().get(name).cloned()
     }
 
-    /// The simulated operator records the job as failed (as the JobStatusObserver would see it).
+    /// The simulated operator records a FlinkDeployment's job as failed (as the JobStatusObserver would see it).
     pub fn fail_job(&self, name: &str, error: &str) {
-        let key = (DEPLOYMENTS.to_owned(), name.to_owned());
+        self.fail(DEPLOYMENTS, name, error)
+    }
+
+    /// The same for a FlinkDeployment's (`plural` DEPLOYMENTS) or a FlinkSessionJob's (SESSION_JOBS) job.
+    pub fn fail(&self, plural: &str, name: &str, error: &str) {
+        let key = (plural.to_owned(), name.to_owned());
         let mut w = self.inner.world.lock().unwrap();
         let Some(mut fd) = w.objects.get(&key).cloned() else { return };
         fd["status"]["jobStatus"]["state"] = json!("FAILED");
         fd["status"]["error"] = json!(error);
         // CommonStatus.getLifecycleState (flink-kubernetes-operator-api): a FAILED job is lifecycle FAILED.
         fd["status"]["lifecycleState"] = json!("FAILED");
-        self.inner.operator_write(&mut w, DEPLOYMENTS, fd);
+        self.inner.operator_write(&mut w, plural, fd);
     }
 }
 
@@ -397,7 +416,9 @@ impl Inner {
         let snapshot: Vec<((String, String), Value)> = w.objects.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for ((plural, name), object) in snapshot {
             let next = match plural.as_str() {
+                DEPLOYMENTS if object["spec"]["job"].is_null() => self.reconcile_session_cluster(object.clone()),
                 DEPLOYMENTS => self.reconcile_deployment(&mut w, &name, object.clone()),
+                SESSION_JOBS => self.reconcile_session_job(&mut w, &name, object.clone()),
                 SNAPSHOTS => self.reconcile_snapshot(&w, object.clone()),
                 _ => None,
             };
@@ -524,6 +545,191 @@ impl Inner {
         None
     }
 
+    /// A session cluster: a FlinkDeployment without `spec.job`, which an administrator writes (never Weir).
+    fn reconcile_session_cluster(&self, mut fd: Value) -> Option<Value> {
+        let generation = fd["metadata"]["generation"].as_i64().unwrap_or(1);
+        let jm = fd["status"]["jobManagerDeploymentStatus"].as_str().map(str::to_owned);
+        if fd["status"]["observedGeneration"].as_i64() != Some(generation) {
+            // reconciler/deployment/SessionReconciler.java `deploy`: the JobManager DEPLOYING;
+            // ReconciliationUtils.updateStatusForDeployedSpec: the spec observed, lifecycle DEPLOYED.
+            fd["status"]["jobManagerDeploymentStatus"] = json!("DEPLOYING");
+            fd["status"]["lifecycleState"] = json!("DEPLOYED");
+            fd["status"]["observedGeneration"] = json!(generation);
+            return Some(fd);
+        }
+        match jm.as_deref() {
+            // observer/deployment/AbstractFlinkDeploymentObserver.java `observeJmDeployment`: DEPLOYED_NOT_READY
+            // once the JobManager's pod and port are up, READY at the next observation.
+            Some("DEPLOYING") => fd["status"]["jobManagerDeploymentStatus"] = json!("DEPLOYED_NOT_READY"),
+            // observer/deployment/SessionObserver.java `observeFlinkCluster`: the REST API answers, the spec is
+            // marked stable (CommonStatus.getLifecycleState: STABLE).
+            Some("DEPLOYED_NOT_READY") => {
+                fd["status"]["jobManagerDeploymentStatus"] = json!("READY");
+                fd["status"]["lifecycleState"] = json!("STABLE");
+            }
+            _ => return None,
+        }
+        Some(fd)
+    }
+
+    /// A FlinkSessionJob: controller/FlinkSessionJobController.java `reconcile`, then
+    /// reconciler/sessionjob/SessionJobReconciler.java and observer/sessionjob/FlinkSessionJobObserver.java.
+    fn reconcile_session_job(&self, w: &mut World, name: &str, mut sj: Value) -> Option<Value> {
+        let generation = sj["metadata"]["generation"].as_i64().unwrap_or(1);
+        let observed = sj["status"]["observedGeneration"].as_i64();
+        let unseen = observed != Some(generation);
+        let spec = sj["spec"].clone();
+        let wanted = spec["job"]["state"].as_str().unwrap_or("running");
+        let job_state = sj["status"]["jobStatus"]["state"].as_str().map(str::to_owned);
+        let lifecycle = sj["status"]["lifecycleState"].as_str().map(str::to_owned);
+        let session_name = spec["deploymentName"].as_str().unwrap_or_default();
+        // controller/FlinkSessionJobController.java `reconcile` -> utils/ValidatorUtils.java
+        // `validateSupportedVersion`: the Flink version is the session FlinkDeployment's
+        // (controller/FlinkSessionJobContext.java `getFlinkVersion`); with no such FlinkDeployment there is none,
+        // the reconciliation ends there (`UpdateControl.noUpdate`) and the status stays as it is: the operator
+        // waits for the session.
+        let session = w.objects.get(&(DEPLOYMENTS.to_owned(), session_name.to_owned()))?.clone();
+        let conf = effective_conf(w, &sj);
+        let before_first = observed.is_none();
+
+        // FlinkSessionJobController.java `validateSessionJob` -> validation/DefaultValidator.java
+        // `validateSessionJob`: the jarURI's scheme must be in `kubernetes.operator.user.artifacts.allowed-schemes`
+        // (`validateSessionJobJarURI`; only https by default), and the session must not be an application
+        // cluster (`validateNotApplicationCluster`). The error is recorded
+        // (ReconciliationUtils.applyValidationErrorAndResetSpec) and, before the first deployment, nothing is
+        // deployed: the lifecycle is FAILED (CommonStatus.getLifecycleState: an error before the first deployment).
+        let jar = spec["job"]["jarURI"].as_str().unwrap_or_default();
+        let scheme = jar.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        let invalid = if scheme.is_none() {
+            Some("jarURI must include a scheme".to_owned())
+        } else if scheme.as_deref() != Some("https") {
+            Some(format!(
+                "jarURI scheme '{}' is not in the allowlist [https]. Configure 'kubernetes.operator.user.artifacts.allowed-schemes' to extend the allowlist.",
+                scheme.unwrap_or_default()
+            ))
+        } else if !session["spec"]["job"].is_null() {
+            Some("Can not submit session job to application cluster".to_owned())
+        } else {
+            None
+        };
+        if let Some(error) = invalid {
+            if before_first {
+                sj["status"]["error"] = json!(error);
+                sj["status"]["lifecycleState"] = json!("FAILED");
+                return Some(sj);
+            }
+            return None;
+        }
+
+        // SessionJobReconciler.java `readyToReconcile` -> `sessionClusterReady`: nothing is reconciled until the
+        // session's JobManager is READY; the controller still writes the status it has (before the first
+        // deployment: lifecycle CREATED, CommonStatus.getLifecycleState).
+        if session["status"]["jobManagerDeploymentStatus"] != "READY" {
+            if before_first && lifecycle.is_none() {
+                sj["status"]["lifecycleState"] = json!("CREATED");
+                return Some(sj);
+            }
+            return None;
+        }
+
+        if unseen && wanted == "running" && (before_first || lifecycle.as_deref() == Some("SUSPENDED")) {
+            // reconciler/deployment/AbstractFlinkResourceReconciler.java `reconcile`: the first deployment
+            // restores `job.initialSavepointPath` (a resume from SUSPENDED, the upgrade savepoint:
+            // AbstractJobReconciler.java); SessionJobReconciler.java `deploy`: a NEW job id (`JobID.generate()`;
+            // `$internal.pipeline.job-id` is not used for session jobs), the job RECONCILING, then submitted to
+            // the session (service/AbstractFlinkService.java `submitJobToSessionCluster`: the jar fetched from
+            // jarURI and uploaded); ReconciliationUtils.updateStatusForDeployedSpec: observed, DEPLOYED.
+            let restore = match lifecycle.as_deref() {
+                Some("SUSPENDED") => sj["status"]["jobStatus"]["upgradeSavepointPath"].as_str().map(str::to_owned),
+                _ => spec["job"]["initialSavepointPath"].as_str().map(str::to_owned),
+            };
+            self.restored_from.lock().unwrap().insert(name.to_owned(), restore);
+            sj["status"]["jobStatus"]["jobId"] = json!(new_job_id(w));
+            sj["status"]["jobStatus"]["state"] = json!("RECONCILING");
+            sj["status"]["lifecycleState"] = json!("DEPLOYED");
+            sj["status"]["observedGeneration"] = json!(generation);
+            if let Some(map) = sj["status"].as_object_mut() {
+                map.remove("error");
+            }
+            return Some(sj);
+        }
+        if !unseen && job_state.as_deref() == Some("RECONCILING") {
+            // observer/sessionjob/FlinkSessionJobObserver.java `observeInternal` -> observer/JobStatusObserver.java:
+            // the job's state as the session's JobManager reports it (here: it runs); the spec then stable.
+            sj["status"]["jobStatus"]["state"] = json!("RUNNING");
+            sj["status"]["jobStatus"]["jobName"] = json!(conf["pipeline.name"].as_str().unwrap_or("weir-sql-job"));
+            sj["status"]["lifecycleState"] = json!("STABLE");
+            return Some(sj);
+        }
+        if !unseen && job_state.as_deref() == Some("FAILED") && conf["kubernetes.operator.job.restart.failed"] == "true" {
+            // reconciler/deployment/AbstractJobReconciler.java `reconcileOtherChanges`: a FAILED job with
+            // `kubernetes.operator.job.restart.failed` is resubmitted (`resubmitJob`; SessionJobReconciler
+            // `cleanupAfterFailedJob` has nothing to clean), its error cleared; SessionJobReconciler `deploy`
+            // submits it under a new job id (the old one is reused only while RECONCILING).
+            *self.restarts.lock().unwrap().entry(name.to_owned()).or_default() += 1;
+            sj["status"]["jobStatus"]["jobId"] = json!(new_job_id(w));
+            sj["status"]["jobStatus"]["state"] = json!("RECONCILING");
+            sj["status"]["lifecycleState"] = json!("DEPLOYED");
+            if let Some(map) = sj["status"].as_object_mut() {
+                map.remove("error");
+            }
+            return Some(sj);
+        }
+        if unseen && wanted == "suspended" && matches!(job_state.as_deref(), Some("RUNNING" | "CANCELLING")) {
+            let mode = spec["job"]["upgradeMode"].as_str().unwrap_or("stateless");
+            if mode == "savepoint" && job_state.as_deref() == Some("RUNNING") {
+                // SessionJobReconciler.java `cancelJob` -> service/AbstractFlinkService.java `cancelSessionJob`
+                // (SAVEPOINT) -> `savepointJobOrError`: into the effective configuration's savepoint directory;
+                // without one it fails and the job keeps running.
+                let dir = conf["execution.checkpointing.savepoint-dir"].as_str().or(conf["state.savepoints.dir"].as_str());
+                let Some(dir) = dir else {
+                    sj["status"]["error"] = json!("Savepoint directory must be set for savepoint upgrade mode");
+                    return Some(sj);
+                };
+                w.uid += 1;
+                let job_id = sj["status"]["jobStatus"]["jobId"].as_str().unwrap_or_default().to_owned();
+                let path = format!("{}/savepoint-{}-{:012x}", dir.trim_end_matches('/'), &job_id[..6.min(job_id.len())], w.uid);
+                // SessionJobReconciler.java `cancelJob` -> AbstractJobReconciler.java `setUpgradeSavepointPath`:
+                // upgradeSavepointPath, and an UPGRADE FlinkStateSnapshot of the FlinkSessionJob
+                // (utils/FlinkStateSnapshotUtils.java `createUpgradeSnapshotResource`).
+                sj["status"]["jobStatus"]["upgradeSavepointPath"] = json!(path);
+                let snap = json!({"apiVersion": API, "kind": "FlinkStateSnapshot",
+                    "metadata": {"name": format!("{}-upgrade-{}", name, w.uid), "namespace": self.namespace,
+                        "generation": 1, "uid": format!("sim-{}", w.uid)},
+                    "spec": {"jobReference": {"kind": "FlinkSessionJob", "name": name},
+                        "savepoint": {"path": path, "formatType": "CANONICAL", "alreadyExists": true,
+                            "disposeOnDelete": false}, "backoffLimit": 0}});
+                self.operator_write(w, SNAPSHOTS, snap);
+            } else if mode != "savepoint" && job_state.as_deref() == Some("RUNNING") {
+                // AbstractFlinkService.java `cancelSessionJob` (STATELESS) -> `cancelJobOrError`: the cancel is
+                // asked, the job CANCELLING, the reconciliation pending (the spec not yet observed).
+                sj["status"]["jobStatus"]["state"] = json!("CANCELLING");
+                return Some(sj);
+            }
+            // AbstractFlinkService.java `cancelSessionJob`: once stopped, the job FINISHED and its job id cleared;
+            // CommonStatus.getLifecycleState: a spec with job.state suspended is lifecycle SUSPENDED.
+            sj["status"]["jobStatus"]["state"] = json!("FINISHED");
+            if let Some(map) = sj["status"]["jobStatus"].as_object_mut() {
+                map.remove("jobId");
+            }
+            sj["status"]["lifecycleState"] = json!("SUSPENDED");
+            sj["status"]["observedGeneration"] = json!(generation);
+            if let Some(map) = sj["status"].as_object_mut() {
+                map.remove("error");
+            }
+            return Some(sj);
+        }
+        if unseen && !before_first && job_state.as_deref() != Some("RECONCILING") {
+            // ReconciliationUtils.java `updateStatusForDeployedSpec`: any other spec change is reconciled and
+            // observed (upgrades of a running job are not simulated).
+            if wanted == "running" || lifecycle.as_deref() == Some("SUSPENDED") {
+                sj["status"]["observedGeneration"] = json!(generation);
+                return Some(sj);
+            }
+        }
+        None
+    }
+
     fn reconcile_snapshot(&self, w: &World, mut snap: Value) -> Option<Value> {
         let state = snap["status"]["state"].as_str().map(str::to_owned);
         let spec = snap["spec"].clone();
@@ -542,9 +748,9 @@ impl Inner {
                     return Some(snap);
                 }
                 // utils/FlinkStateSnapshotUtils.java `abandonSnapshotIfJobNotRunning`: ABANDONED when the
-                // referenced resource is missing or its job does not run.
+                // referenced resource (a FlinkDeployment or a FlinkSessionJob) is missing or its job does not run.
                 let target = spec["jobReference"]["name"].as_str().unwrap_or_default();
-                let fd = w.objects.get(&(DEPLOYMENTS.to_owned(), target.to_owned()));
+                let fd = referenced(w, &spec);
                 let running = fd.is_some_and(|fd| fd["status"]["jobStatus"]["state"] == "RUNNING");
                 if !running {
                     snap["status"]["state"] = json!("ABANDONED");
@@ -554,7 +760,7 @@ impl Inner {
                 // StateSnapshotReconciler.java `triggerCheckpointOrSavepoint`: the spec's path, else the job's
                 // configured savepoint directory; none is an error, and with `backoffLimit` 0 the snapshot
                 // FAILS (controller/FlinkStateSnapshotController.java).
-                let conf = &fd.expect("running")["spec"]["flinkConfiguration"];
+                let conf = &effective_conf(w, fd.expect("running"));
                 let dir = spec["savepoint"]["path"]
                     .as_str()
                     .or(conf["execution.checkpointing.savepoint-dir"].as_str())
@@ -576,9 +782,7 @@ impl Inner {
             Some("IN_PROGRESS") => {
                 // observer/snapshot/StateSnapshotObserver.java `handleSavepoint` -> FlinkStateSnapshotUtils
                 // `snapshotSuccessful`: COMPLETED with the savepoint's location.
-                let target = spec["jobReference"]["name"].as_str().unwrap_or_default();
-                let fd = w.objects.get(&(DEPLOYMENTS.to_owned(), target.to_owned()));
-                let conf = fd.map(|fd| fd["spec"]["flinkConfiguration"].clone()).unwrap_or_default();
+                let conf = referenced(w, &spec).map(|fd| effective_conf(w, fd)).unwrap_or_default();
                 let dir = spec["savepoint"]["path"]
                     .as_str()
                     .or(conf["execution.checkpointing.savepoint-dir"].as_str())
@@ -593,6 +797,36 @@ impl Inner {
             _ => None,
         }
     }
+}
+
+/// A new Flink job id (`JobID.generate()`): 32 hex digits.
+fn new_job_id(w: &mut World) -> String {
+    w.uid += 1;
+    format!("{:016x}{:016x}", 0x5e55_1000_u64 + w.uid, w.uid)
+}
+
+/// The resource a snapshot's `jobReference` names.
+fn referenced<'w>(w: &'w World, spec: &Value) -> Option<&'w Value> {
+    let plural = plural_of(spec["jobReference"]["kind"].as_str().unwrap_or("FlinkDeployment"))?;
+    w.objects.get(&(plural.to_owned(), spec["jobReference"]["name"].as_str()?.to_owned()))
+}
+
+/// A job resource's Flink configuration: a FlinkDeployment's own; a FlinkSessionJob's over its session's
+/// (config/FlinkConfigManager.java `getSessionJobConfig`).
+fn effective_conf(w: &World, object: &Value) -> Value {
+    let mut conf = json!({});
+    if object["kind"] == "FlinkSessionJob" {
+        let session = object["spec"]["deploymentName"].as_str().unwrap_or_default();
+        if let Some(fd) = w.objects.get(&(DEPLOYMENTS.to_owned(), session.to_owned())) {
+            if fd["spec"]["flinkConfiguration"].is_object() {
+                merge(&mut conf, &fd["spec"]["flinkConfiguration"]);
+            }
+        }
+    }
+    if object["spec"]["flinkConfiguration"].is_object() {
+        merge(&mut conf, &object["spec"]["flinkConfiguration"]);
+    }
+    conf
 }
 
 type Sim = State<Arc<Inner>>;

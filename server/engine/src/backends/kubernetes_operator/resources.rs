@@ -1,12 +1,14 @@
 //! The Flink Kubernetes Operator's custom resources as Weir writes and reads them: hand-written partial types
-//! of `FlinkDeployment` and `FlinkStateSnapshot` (`flink.apache.org/v1beta1`; only the fields Weir uses, pod
-//! templates and resources kept as JSON), the `FlinkDeployment` of a job start, and what a `FlinkDeployment`'s
-//! status means as a Flink job state. Pure functions, unit-tested here; the CRDs they follow are in
-//! `shared/reference/fko-crds/` (the simulated API server of `server/tests/kubernetes_operator.rs` checks every
+//! of `FlinkDeployment`, `FlinkSessionJob` and `FlinkStateSnapshot` (`flink.apache.org/v1beta1`; only the
+//! fields Weir uses, pod templates and resources kept as JSON), the `FlinkDeployment` (application mode) or
+//! `FlinkSessionJob` (on an operator-managed session cluster) of a job start, and what either's status means
+//! as a Flink job state. Pure functions, unit-tested here; the CRDs they follow are in
+//! `server/tests/fixtures/fko-crds/` (the simulated API server of `server/tests/kubernetes_operator.rs` checks every
 //! written object against them). Tested only against that simulation, never a real operator.
 
 use std::collections::BTreeMap;
 
+use kube::api::ObjectMeta;
 use kube::CustomResource;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -17,9 +19,9 @@ use super::super::{JobStart, Program};
 
 /// The label every resource Weir writes carries (the watch selects on it).
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "weir");
-/// The label naming the Flink job id of a `FlinkDeployment` (and of a snapshot's job).
+/// The label naming Weir's job id of a `FlinkDeployment` or `FlinkSessionJob` (and of a snapshot's job).
 pub const JOB_ID_LABEL: &str = "weir.dev/job-id";
-/// The annotation naming the trigger id of a stop with savepoint (the `FlinkDeployment` suspended by it).
+/// The annotation naming the trigger id of a stop with savepoint (the resource suspended by it).
 pub const STOP_TRIGGER: &str = "weir.dev/stop-trigger";
 /// Flink's fixed job id option (`PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID`), which the operator respects.
 pub const FIXED_JOB_ID: &str = "$internal.pipeline.job-id";
@@ -38,7 +40,7 @@ const JM_CPU: &str = "kubernetes.jobmanager.cpu";
     version = "v1beta1",
     kind = "FlinkDeployment",
     namespaced,
-    status = "FlinkDeploymentStatus",
+    status = "FlinkResourceStatus",
     schema = "disabled"
 )]
 #[serde(rename_all = "camelCase")]
@@ -61,7 +63,28 @@ pub struct FlinkDeploymentSpec {
     pub job: Option<JobSpec>,
 }
 
-/// `FlinkDeployment.spec.job`.
+/// `FlinkSessionJob.spec`, partially: the job of a session cluster (`deploymentName`, a session-mode
+/// `FlinkDeployment` of the namespace).
+#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[kube(
+    group = "flink.apache.org",
+    version = "v1beta1",
+    kind = "FlinkSessionJob",
+    namespaced,
+    status = "FlinkResourceStatus",
+    schema = "disabled"
+)]
+#[serde(rename_all = "camelCase")]
+pub struct FlinkSessionJobSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_name: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flink_configuration: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobSpec>,
+}
+
+/// `FlinkDeployment.spec.job` and `FlinkSessionJob.spec.job`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobSpec {
@@ -85,10 +108,11 @@ pub struct JobSpec {
     pub allow_non_restored_state: Option<bool>,
 }
 
-/// `FlinkDeployment.status`, partially (written by the operator only).
+/// `FlinkDeployment.status` and `FlinkSessionJob.status` (the operator's `CommonStatus`), partially (written by
+/// the operator only; `jobManagerDeploymentStatus` is a `FlinkDeployment`'s).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FlinkDeploymentStatus {
+pub struct FlinkResourceStatus {
     #[serde(default)]
     pub job_status: Option<JobStatus>,
     #[serde(default)]
@@ -101,7 +125,8 @@ pub struct FlinkDeploymentStatus {
     pub job_manager_deployment_status: Option<String>,
 }
 
-/// `FlinkDeployment.status.jobStatus`.
+/// `status.jobStatus`. On a session cluster `jobId` is the operator's own (`SessionJobReconciler.deploy`
+/// generates one per submission), not Weir's.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobStatus {
@@ -168,11 +193,54 @@ pub struct FlinkStateSnapshotStatus {
     pub error: Option<String>,
 }
 
-/// The `FlinkDeployment` name of a Flink job id: `weir-<32 hex digits>` (a DNS-1123 name); `None` for what is
-/// not a job id.
-pub fn deployment_name(job_id: &str) -> Option<String> {
+/// What Weir reads of a `FlinkDeployment` or a `FlinkSessionJob`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobObject {
+    pub metadata: ObjectMeta,
+    pub job: Option<JobSpec>,
+    pub status: Option<FlinkResourceStatus>,
+}
+
+impl JobObject {
+    /// Weir's job id (its label); none on what is not Weir's.
+    pub fn job_id(&self) -> Option<&str> {
+        self.metadata.labels.as_ref()?.get(JOB_ID_LABEL).map(String::as_str)
+    }
+
+    /// The Flink job id the operator reports (`status.jobStatus.jobId`).
+    pub fn flink_job_id(&self) -> Option<&str> {
+        self.status.as_ref()?.job_status.as_ref()?.job_id.as_deref()
+    }
+}
+
+impl From<&FlinkDeployment> for JobObject {
+    fn from(fd: &FlinkDeployment) -> Self {
+        Self { metadata: fd.metadata.clone(), job: fd.spec.job.clone(), status: fd.status.clone() }
+    }
+}
+
+impl From<&FlinkSessionJob> for JobObject {
+    fn from(sj: &FlinkSessionJob) -> Self {
+        Self { metadata: sj.metadata.clone(), job: sj.spec.job.clone(), status: sj.status.clone() }
+    }
+}
+
+/// The `FlinkDeployment` or `FlinkSessionJob` name of a Flink job id: `weir-<32 hex digits>` (a DNS-1123 name
+/// of 37 characters, within the operator's 45); `None` for what is not a job id.
+pub fn resource_name(job_id: &str) -> Option<String> {
     (job_id.len() == 32 && job_id.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| format!("weir-{}", job_id.to_ascii_lowercase()))
+}
+
+/// Whether `name` is a name the operator takes for a `FlinkDeployment` (validation/DefaultValidator.java
+/// `DEPLOYMENT_NAME_PATTERN`, also checked on a session job's `deploymentName`: `[a-z]([-a-z\d]{0,43}[a-z\d])?`,
+/// a DNS-1123 label starting with a letter, at most 45 characters).
+pub fn operator_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    (1..=45).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 /// The `FlinkStateSnapshot` name of a savepoint trigger id (`weir-sp-<id>`); `None` for what is not one.
@@ -203,7 +271,7 @@ pub fn deployment_for(
     program: &Program,
     start: &JobStart,
 ) -> Result<FlinkDeployment, String> {
-    let name = deployment_name(&start.job_id).ok_or_else(|| format!("'{}' is not a Flink job id", start.job_id))?;
+    let name = resource_name(&start.job_id).ok_or_else(|| format!("'{}' is not a Flink job id", start.job_id))?;
     let flink_version = crd_flink_version(&settings.flink_version)
         .ok_or_else(|| format!("Flink {} is not a version of the operator's CRD", settings.flink_version))?;
     let mut config = start.flink_config.clone();
@@ -227,33 +295,78 @@ pub fn deployment_for(
         flink_configuration: config,
         job_manager: Some(json!({"replicas": 1, "resource": {"memory": jm_memory, "cpu": jm_cpu}})),
         task_manager: Some(json!({"resource": {"memory": tm_memory, "cpu": tm_cpu}})),
-        job: Some(JobSpec {
-            jar_uri: Some(settings.runner_jar_uri.clone()),
-            entry_class: program.entry_class.clone(),
-            args: program.args.clone(),
-            parallelism: start.parallelism.map(i64::from),
-            state: Some("running".into()),
-            upgrade_mode: Some("savepoint".into()),
-            initial_savepoint_path: start.restore_path.clone(),
-            allow_non_restored_state: start.allow_non_restored_state.then_some(true),
-        }),
+        job: Some(job_spec(settings, program, start)),
     };
     let mut fd = FlinkDeployment::new(&name, spec);
-    fd.metadata.namespace = Some(settings.namespace.clone());
-    fd.metadata.labels = Some(
-        [(MANAGED_BY.0.to_owned(), MANAGED_BY.1.to_owned()), (JOB_ID_LABEL.to_owned(), start.job_id.to_ascii_lowercase())]
-            .into_iter()
-            .collect(),
-    );
+    fd.metadata = weir_metadata(&settings.namespace, &name, &start.job_id);
     Ok(fd)
 }
 
-/// The `FlinkStateSnapshot` of a savepoint asked now.
-pub fn snapshot_for(namespace: &str, job_id: &str, trigger_id: &str, target_dir: Option<&str>) -> Option<FlinkStateSnapshot> {
+fn weir_metadata(namespace: &str, name: &str, job_id: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: Some(namespace.to_owned()),
+        labels: Some(
+            [(MANAGED_BY.0.to_owned(), MANAGED_BY.1.to_owned()), (JOB_ID_LABEL.to_owned(), job_id.to_ascii_lowercase())]
+                .into_iter()
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+/// The `FlinkSessionJob` of a job start on the session cluster `session` (a session-mode `FlinkDeployment`):
+/// the runner fetched by the operator from `runner_jar_uri` and submitted to the session's JobManager, the
+/// state to restore, the job's Flink configuration (merged by the operator over the session's,
+/// `FlinkConfigManager.getSessionJobConfig`). `$internal.pipeline.job-id` is set as for a `FlinkDeployment`,
+/// but the operator submits the job under a job id of its own (`SessionJobReconciler.deploy`): Weir knows the
+/// job by its label and reads the Flink job id from the status.
+pub fn session_job_for(
+    settings: &KubernetesOperatorSettings,
+    session: &str,
+    program: &Program,
+    start: &JobStart,
+) -> Result<FlinkSessionJob, String> {
+    let name = resource_name(&start.job_id).ok_or_else(|| format!("'{}' is not a Flink job id", start.job_id))?;
+    let mut config = start.flink_config.clone();
+    config.insert(FIXED_JOB_ID.into(), start.job_id.to_ascii_lowercase());
+    config.entry(RESTART_FAILED.into()).or_insert_with(|| "true".into());
+    let spec = FlinkSessionJobSpec {
+        deployment_name: Some(session.to_owned()),
+        flink_configuration: config,
+        job: Some(job_spec(settings, program, start)),
+    };
+    let mut sj = FlinkSessionJob::new(&name, spec);
+    sj.metadata = weir_metadata(&settings.namespace, &name, &start.job_id);
+    Ok(sj)
+}
+
+fn job_spec(settings: &KubernetesOperatorSettings, program: &Program, start: &JobStart) -> JobSpec {
+    JobSpec {
+        jar_uri: Some(settings.runner_jar_uri.clone()),
+        entry_class: program.entry_class.clone(),
+        args: program.args.clone(),
+        parallelism: start.parallelism.map(i64::from),
+        state: Some("running".into()),
+        upgrade_mode: Some("savepoint".into()),
+        initial_savepoint_path: start.restore_path.clone(),
+        allow_non_restored_state: start.allow_non_restored_state.then_some(true),
+    }
+}
+
+/// The `FlinkStateSnapshot` of a savepoint asked now, of the job's `FlinkDeployment` or `FlinkSessionJob`
+/// (`kind`).
+pub fn snapshot_for(
+    namespace: &str,
+    kind: &str,
+    job_id: &str,
+    trigger_id: &str,
+    target_dir: Option<&str>,
+) -> Option<FlinkStateSnapshot> {
     let name = snapshot_name(trigger_id)?;
-    let deployment = deployment_name(job_id)?;
+    let resource = resource_name(job_id)?;
     let spec = FlinkStateSnapshotSpec {
-        job_reference: Some(JobReference { kind: "FlinkDeployment".into(), name: deployment }),
+        job_reference: Some(JobReference { kind: kind.into(), name: resource }),
         savepoint: Some(SavepointSpec {
             path: target_dir.map(str::to_owned),
             format_type: Some("CANONICAL".into()),
@@ -263,12 +376,7 @@ pub fn snapshot_for(namespace: &str, job_id: &str, trigger_id: &str, target_dir:
         backoff_limit: Some(0),
     };
     let mut snap = FlinkStateSnapshot::new(&name, spec);
-    snap.metadata.namespace = Some(namespace.to_owned());
-    snap.metadata.labels = Some(
-        [(MANAGED_BY.0.to_owned(), MANAGED_BY.1.to_owned()), (JOB_ID_LABEL.to_owned(), job_id.to_ascii_lowercase())]
-            .into_iter()
-            .collect(),
-    );
+    snap.metadata = weir_metadata(namespace, &name, job_id);
     Some(snap)
 }
 
@@ -283,21 +391,21 @@ pub fn suspend_patch(stop_trigger: Option<&str>) -> Value {
 }
 
 /// Whether the operator has acted on the latest spec (`status.observedGeneration` = `metadata.generation`).
-pub fn observed(fd: &FlinkDeployment) -> bool {
+pub fn observed(fd: &JobObject) -> bool {
     let seen = fd.status.as_ref().and_then(|s| s.observed_generation);
     matches!((seen, fd.metadata.generation), (Some(s), Some(g)) if s >= g)
 }
 
-/// The Flink job state a `FlinkDeployment` stands for. The operator's word for a suspended job is FINISHED
+/// The Flink job state a `FlinkDeployment` or `FlinkSessionJob` stands for. The operator's word for a suspended job is FINISHED
 /// whatever the suspend's kind; Weir reads its own spec to tell a stop (FINISHED) from a cancel (CANCELED). A
 /// spec the operator has not yet observed still shows the previous state (INITIALIZING before any).
-pub fn job_state(fd: &FlinkDeployment) -> FlinkJobState {
+pub fn job_state(fd: &JobObject) -> FlinkJobState {
     if fd.metadata.deletion_timestamp.is_some() {
         return FlinkJobState::Cancelling;
     }
     let status = fd.status.clone().unwrap_or_default();
     let flink = status.job_status.as_ref().and_then(|j| j.state.as_deref()).and_then(|s| s.parse::<FlinkJobState>().ok());
-    let job = fd.spec.job.clone().unwrap_or_default();
+    let job = fd.job.clone().unwrap_or_default();
     let suspended = job.state.as_deref() == Some("suspended");
     match status.lifecycle_state.as_deref() {
         // Seen and suspended: the job ended as asked.
@@ -325,6 +433,7 @@ mod tests {
             kubeconfig: None,
             runner_jar_uri: "local:///opt/flink/usrlib/weir-sql-runner.jar".into(),
             rest_url_template: None,
+            session_deployment: None,
         }
     }
 
@@ -332,10 +441,16 @@ mod tests {
 
     #[test]
     fn names_and_versions() {
-        assert_eq!(deployment_name(JOB).as_deref(), Some("weir-0123456789abcdef0123456789abcdef"));
-        assert_eq!(deployment_name("../x"), None);
+        assert_eq!(resource_name(JOB).as_deref(), Some("weir-0123456789abcdef0123456789abcdef"));
+        assert_eq!(resource_name("../x"), None);
         assert_eq!(snapshot_name("ab12").as_deref(), Some("weir-sp-ab12"));
         assert_eq!(snapshot_name("a/b"), None);
+        for ok in ["s", "session", "flink-session-1", &format!("a{}", "b".repeat(44))] {
+            assert!(operator_name(ok), "{ok}");
+        }
+        for bad in ["", "1session", "-s", "s-", "Session", "my_session", "a.b", &format!("a{}", "b".repeat(45))] {
+            assert!(!operator_name(bad), "{bad}");
+        }
         #[rustfmt::skip]
         let table: &[(&str, Option<&str>)] = &[
             ("1.20", Some("v1_20")), ("1.20.5", Some("v1_20")), ("2.3", Some("v2_3")), ("2.0.1", Some("v2_0")),
@@ -385,21 +500,57 @@ mod tests {
         assert!(deployment_for(&settings(), &program, &bad).unwrap_err().contains(JM_CPU));
     }
 
-    fn fd(job: (&str, &str), generation: i64, status: Value) -> FlinkDeployment {
+    #[test]
+    fn a_start_as_a_flink_session_job() {
+        let program = Program { entry_class: Some("dev.weir.runner.SqlRunner".into()), args: vec!["--mode".into()], ..Default::default() };
+        let start = JobStart {
+            job_id: JOB.into(),
+            parallelism: Some(3),
+            restore_path: Some("s3://sp/savepoint-1".into()),
+            allow_non_restored_state: false,
+            flink_config: [("pipeline.name", "n"), (RESTART_FAILED, "false")].into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        };
+        let settings = KubernetesOperatorSettings { runner_jar_uri: "https://artifacts.example/weir-sql-runner.jar".into(), ..settings() };
+        let v = serde_json::to_value(session_job_for(&settings, "shared-session", &program, &start).unwrap()).unwrap();
+        assert_eq!((v["apiVersion"].as_str(), v["kind"].as_str()), (Some("flink.apache.org/v1beta1"), Some("FlinkSessionJob")));
+        assert_eq!(v["metadata"]["name"], "weir-0123456789abcdef0123456789abcdef");
+        assert_eq!(v["metadata"]["namespace"], "jobs");
+        assert_eq!(v["metadata"]["labels"][JOB_ID_LABEL], JOB.to_ascii_lowercase());
+        assert_eq!(v["spec"]["deploymentName"], "shared-session");
+        assert_eq!(v["spec"]["flinkConfiguration"][FIXED_JOB_ID], JOB.to_ascii_lowercase());
+        assert_eq!(v["spec"]["flinkConfiguration"][RESTART_FAILED], "false", "the job's own choice is kept");
+        assert_eq!(v["spec"]["flinkConfiguration"]["pipeline.name"], "n");
+        let job = &v["spec"]["job"];
+        assert_eq!(job["jarURI"], "https://artifacts.example/weir-sql-runner.jar");
+        assert_eq!((job["parallelism"].as_i64(), job["state"].as_str(), job["upgradeMode"].as_str()), (Some(3), Some("running"), Some("savepoint")));
+        assert_eq!(job["initialSavepointPath"], "s3://sp/savepoint-1");
+        assert!(job.get("allowNonRestoredState").is_none());
+        // A session job has no pods of its own: nothing of an image, a version or resources.
+        for field in ["image", "flinkVersion", "mode", "jobManager", "taskManager", "serviceAccount"] {
+            assert!(v["spec"].get(field).is_none(), "{field}");
+        }
+        assert!(v.get("status").is_none());
+        assert!(session_job_for(&settings, "s", &program, &JobStart { job_id: "nope".into(), ..Default::default() }).is_err());
+        let s = serde_json::to_value(snapshot_for("jobs", "FlinkSessionJob", JOB, "t2", Some("s3://x")).unwrap()).unwrap();
+        assert_eq!(s["spec"]["jobReference"], json!({"kind": "FlinkSessionJob", "name": resource_name(JOB).unwrap()}));
+        assert_eq!(s["spec"]["savepoint"]["path"], "s3://x");
+    }
+
+    fn fd(job: (&str, &str), generation: i64, status: Value) -> JobObject {
         let mut fd = FlinkDeployment::new("weir-x", FlinkDeploymentSpec {
             job: Some(JobSpec { state: Some(job.0.into()), upgrade_mode: Some(job.1.into()), ..Default::default() }),
             ..Default::default()
         });
         fd.metadata.generation = Some(generation);
         fd.status = serde_json::from_value(status).unwrap();
-        fd
+        JobObject::from(&fd)
     }
 
     #[test]
     fn job_states_from_the_status() {
         use FlinkJobState as S;
         #[rustfmt::skip]
-        let table: Vec<(FlinkDeployment, S)> = vec![
+        let table: Vec<(JobObject, S)> = vec![
             (fd(("running", "savepoint"), 1, json!(null)), S::Initializing),
             (fd(("running", "savepoint"), 1, json!({"lifecycleState": "CREATED", "observedGeneration": 1})), S::Initializing),
             (fd(("running", "savepoint"), 1, json!({"jobStatus": {"state": "RECONCILING"}, "observedGeneration": 1})), S::Reconciling),
@@ -410,6 +561,8 @@ mod tests {
             (fd(("suspended", "stateless"), 2, json!({"jobStatus": {"state": "FINISHED"}, "lifecycleState": "SUSPENDED", "observedGeneration": 2})), S::Canceled),
             (fd(("running", "savepoint"), 1, json!({"jobStatus": {"state": "FAILED"}, "lifecycleState": "FAILED", "observedGeneration": 1})), S::Failed),
             (fd(("running", "savepoint"), 1, json!({"jobStatus": {"state": "RESTARTING"}, "lifecycleState": "DEPLOYED", "observedGeneration": 1})), S::Restarting),
+            // A session job's stateless cancel is pending while Flink cancels it.
+            (fd(("suspended", "stateless"), 2, json!({"jobStatus": {"state": "CANCELLING"}, "lifecycleState": "STABLE", "observedGeneration": 1})), S::Cancelling),
         ];
         for (i, (fd, want)) in table.into_iter().enumerate() {
             assert_eq!(job_state(&fd), want, "row {i}");
@@ -422,9 +575,9 @@ mod tests {
         let p = suspend_patch(Some("t1"));
         assert_eq!(p["spec"]["job"]["upgradeMode"], "savepoint");
         assert_eq!(p["metadata"]["annotations"][STOP_TRIGGER], "t1");
-        let s = serde_json::to_value(snapshot_for("jobs", JOB, "T1", None).unwrap()).unwrap();
+        let s = serde_json::to_value(snapshot_for("jobs", "FlinkDeployment", JOB, "T1", None).unwrap()).unwrap();
         assert_eq!(s["metadata"]["name"], "weir-sp-t1");
-        assert_eq!(s["spec"]["jobReference"], json!({"kind": "FlinkDeployment", "name": deployment_name(JOB).unwrap()}));
+        assert_eq!(s["spec"]["jobReference"], json!({"kind": "FlinkDeployment", "name": resource_name(JOB).unwrap()}));
         assert_eq!(s["spec"]["backoffLimit"], 0);
     }
 }

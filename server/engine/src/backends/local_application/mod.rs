@@ -303,16 +303,7 @@ impl ClusterBackend for LocalApplication {
 
     /// The sum of the running jobs' clusters (a machine with no job runs none: zero TaskManagers).
     async fn overview(&self) -> Result<ClusterOverview, BackendError> {
-        let mut o = ClusterOverview {
-            flink_version: self.runtime.version.clone(),
-            taskmanagers: 0,
-            slots_total: 0,
-            slots_available: 0,
-            jobs_running: 0,
-            jobs_finished: 0,
-            jobs_cancelled: 0,
-            jobs_failed: 0,
-        };
+        let mut o = ClusterOverview::empty(&self.runtime.version);
         let records: Vec<JobRecord> = self
             .job_ids()
             .iter()
