@@ -34,7 +34,8 @@ export const tests = {
     const apps = page.locator('[data-test="logs"][data-env="apps"]');
     await apps.locator('[data-log="jobmanager.log"]').waitFor({ timeout: 30_000 });
     const jm = await apps.locator('[data-log="jobmanager.log"] pre.log').innerText();
-    assert(jm.includes('StandaloneApplicationClusterEntryPoint') || jm.includes('Rest endpoint listening'), 'the JobManager\'s own log');
+    const jobId = (await deployment('apps')).flink_job_id;
+    assert(jm.includes(' INFO ') && jm.includes(jobId), `the JobManager's own log, about job ${jobId}`);
     assert((await apps.locator('[data-log^="taskmanager-0"]').count()) >= 1, 'the TaskManager\'s log is listed');
     await page.locator('[data-test="logs"][data-env="dev"] [data-test="logs-session"]').waitFor({ timeout: 30_000 });
     await t.screenshot(page, 'logs-tab');
