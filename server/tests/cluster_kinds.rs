@@ -86,6 +86,21 @@ async fn story_on_a_flink_1_20_session_cluster() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     story(&api, "on-old", "old").await;
+
+    // SQL the default planner (2.3) accepts but 1.20's does not (URL_DECODE is new in 2.x): saved, then refused
+    // at deploy to the 1.20 cluster with 1.20's planner's words, nothing started.
+    let base = "/api/v1/namespaces/default/jobs/newer-sql";
+    api.post_ok("/api/v1/namespaces/default/jobs", json!({"name": "newer-sql", "kind": "sql"}), 201).await;
+    let sql = "CREATE TABLE src (k INT) WITH ('connector' = 'datagen');\n\
+               CREATE TABLE snk (s STRING) WITH ('connector' = 'blackhole');\n\
+               INSERT INTO snk SELECT URL_DECODE(CAST(k AS STRING)) FROM src;\n";
+    api.post_ok(&format!("{base}/versions"), json!({"sql": sql, "message": "2.x only"}), 201).await;
+    let (status, body) = api.post(&format!("{base}/deployments/old/deploy"), json!({})).await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Flink 1.20.5") && message.contains("URL_DECODE"), "{message}");
+    let ops = api.get(&format!("{base}/operations")).await;
+    assert_eq!(ops.as_array().map(Vec::len), Some(0), "nothing started: {ops}");
 }
 
 #[tokio::test]
