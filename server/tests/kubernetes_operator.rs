@@ -623,7 +623,8 @@ async fn kubernetes_operator_registration_is_validated() {
             }
             v
         };
-        let https = Some("https://artifacts.example/weir-sql-runner.jar");
+        const RUNNER: &str = "https://artifacts.example/weir-sql-runner.jar";
+        let https = Some(RUNNER);
         for settings in [
             session(json!("Shared_Session"), https),
             session(json!("-session"), https),
@@ -651,6 +652,6 @@ async fn kubernetes_operator_registration_is_validated() {
         on_session.name = "k8s-session".into();
         let c = engine.register_cluster(&sys, on_session).await.expect("a session cluster");
         assert_eq!(c.settings["session_deployment"], "shared-session");
-        assert_eq!(c.settings["runner_jar_uri"], https.unwrap());
+        assert_eq!(c.settings["runner_jar_uri"], RUNNER);
     }
 }
