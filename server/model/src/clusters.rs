@@ -152,6 +152,16 @@ impl ClusterSettings {
         }
     }
 
+    /// Whether each job runs on a Flink cluster of its own (its JobManager and TaskManagers are the job's), as
+    /// the kind's backend says in its capabilities.
+    pub fn cluster_per_job(&self) -> bool {
+        match self {
+            ClusterSettings::FlinkSession(_) => false,
+            ClusterSettings::LocalApplication(_) => true,
+            ClusterSettings::KubernetesOperator(s) => s.session_deployment.is_none(),
+        }
+    }
+
     /// The Flink version the settings declare.
     pub fn declared_flink_version(&self) -> Option<&str> {
         match self {

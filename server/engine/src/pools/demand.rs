@@ -22,8 +22,8 @@ pub const DEFAULT_TM_MEMORY_MB: u64 = 1728;
 pub const DEFAULT_CPU: f64 = 1.0;
 
 /// Whether a kind of cluster runs one Flink cluster per job (its JobManager and TaskManagers are the job's).
-pub fn runs_one_cluster_per_job(kind: weir_model::ClusterKind) -> bool {
-    kind != weir_model::ClusterKind::FlinkSession
+pub fn runs_one_cluster_per_job(settings: &weir_model::ClusterSettings) -> bool {
+    settings.cluster_per_job()
 }
 
 /// The job's parallelism as declared: the hotfix's `parallelism.default`, else the version's `parallelism`,
@@ -170,7 +170,22 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert!(!runs_one_cluster_per_job(weir_model::ClusterKind::FlinkSession));
-        assert!(runs_one_cluster_per_job(weir_model::ClusterKind::LocalApplication));
+        use weir_model::clusters::*;
+        let session = ClusterSettings::FlinkSession(FlinkSessionSettings { rest_url: "http://x".into(), flink_version: None });
+        assert!(!runs_one_cluster_per_job(&session));
+        let local = ClusterSettings::parse(weir_model::ClusterKind::LocalApplication, serde_json::json!({"flink_version": "2.3.0"}));
+        assert!(runs_one_cluster_per_job(&local.expect("settings")));
+        let k8s = |extra: serde_json::Value| {
+            let mut v = serde_json::json!({"namespace": "n", "flink_version": "2.3", "image": "i"});
+            if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+                o.extend(e.clone());
+            }
+            ClusterSettings::parse(weir_model::ClusterKind::KubernetesOperator, v).expect("settings")
+        };
+        assert!(runs_one_cluster_per_job(&k8s(serde_json::json!({}))), "application mode: a cluster per job");
+        assert!(
+            !runs_one_cluster_per_job(&k8s(serde_json::json!({"session_deployment": "s", "runner_jar_uri": "https://x/r.jar"}))),
+            "session jobs share the session's processes"
+        );
     }
 }

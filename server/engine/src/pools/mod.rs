@@ -74,11 +74,16 @@ pub(crate) fn job_parallelism(env: &environment::Model, v: &version::Model, over
 }
 
 /// What a deployment of version `v` with `overrides` in `env` on a cluster of kind `kind` needs.
-pub(crate) fn demand_of(kind: weir_model::ClusterKind, env: &environment::Model, v: &version::Model, overrides: &Map<String, Value>) -> Demand {
+/// Whether a cluster runs one Flink cluster per job (by its settings; unreadable settings: a shared cluster).
+pub(crate) fn per_job(cluster: &crate::store::entities::cluster::Model) -> bool {
+    crate::clusters::settings_of(cluster).map(|s| demand::runs_one_cluster_per_job(&s)).unwrap_or(false)
+}
+
+pub(crate) fn demand_of(cluster: &crate::store::entities::cluster::Model, env: &environment::Model, v: &version::Model, overrides: &Map<String, Value>) -> Demand {
     let mut config = strings(&parse_map(&env.flink_config));
     config.extend(strings(&parse_map(&v.flink_config)));
     config.extend(strings(overrides));
-    demand::demand(demand::runs_one_cluster_per_job(kind), job_parallelism(env, v, overrides), &config)
+    demand::demand(per_job(cluster), job_parallelism(env, v, overrides), &config)
 }
 
 /// A capacity or quota as given: CPU and memory, when given, must be positive numbers.
@@ -186,7 +191,7 @@ impl Engine {
             Some(id) => self.store.pool_by_id(id).await?.map(|p| p.name),
             None => None,
         };
-        let demand = demand_of(placed.cluster.kind, &placed.environment, &v, &parse_map(&placed.deployment.config_overrides));
+        let demand = demand_of(&placed.cluster, &placed.environment, &v, &parse_map(&placed.deployment.config_overrides));
         Ok(Some(DeploymentResources { pool, demand }))
     }
 
@@ -207,7 +212,7 @@ impl Engine {
         let guard = lock.lock_owned().await;
         let Some(pool) = self.store.pool_by_id(pool_id).await? else { return Ok(Some(guard)) };
         let cluster = self.cluster_by_id(pool.cluster_id).await?;
-        let demand = demand_of(cluster.kind, &placed.environment, v, overrides);
+        let demand = demand_of(&cluster, &placed.environment, v, overrides);
         let mut pool_used = Demand::default();
         let mut namespace_used = Demand::default();
         for (ns_id, d) in self.pool_uses(&pool, &cluster).await?.into_iter().filter(|u| u.0 != placed.deployment.id).map(|u| (u.1, u.3)) {
@@ -224,7 +229,7 @@ impl Engine {
             namespace_used: &namespace_used,
             capacity: &capacity,
             pool_used: &pool_used,
-            enforced: admission::enforced(demand::runs_one_cluster_per_job(cluster.kind)),
+            enforced: admission::enforced(per_job(&cluster)),
         };
         admission::admit(&ask).map_err(|refusal| {
             tracing::info!(pool = %pool.name, namespace = %placed.namespace.name, job = %placed.job.name,
@@ -244,7 +249,7 @@ impl Engine {
         let mut out = Vec::new();
         for r in self.store.running_in_pool(pool.id).await? {
             let Some(v) = &r.version else { continue };
-            let d = demand_of(cluster.kind, &r.environment, v, &parse_map(&r.deployment.config_overrides));
+            let d = demand_of(cluster, &r.environment, v, &parse_map(&r.deployment.config_overrides));
             out.push((r.deployment.id, r.job.namespace_id, r, d));
         }
         Ok(out)
@@ -285,10 +290,11 @@ impl Engine {
             }
         }
         let environments = self.store.environments_in_pool(model.id).await?.into_iter().map(|e| e.name).collect();
+        let enforced = admission::enforced(per_job(&cluster));
         Ok(Pool {
             name: model.name,
             cluster: cluster.name,
-            enforced: admission::enforced(demand::runs_one_cluster_per_job(cluster.kind)),
+            enforced,
             cluster_kind: cluster.kind,
             capacity: resources_of(model.slots, model.cpu_cores, model.memory_mb),
             used,

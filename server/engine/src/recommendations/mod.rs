@@ -466,11 +466,11 @@ impl Engine {
         let Some(vid) = placed.deployment.version_id else { return Ok(None) };
         let Some(v) = self.store.version_by_id(vid).await? else { return Ok(None) };
         let overrides: Map<String, Value> = parse_map(&placed.deployment.config_overrides);
-        let current = demand_of(placed.cluster.kind, &placed.environment, &v, &overrides);
+        let current = demand_of(&placed.cluster, &placed.environment, &v, &overrides);
         let mut after = overrides.clone();
         after.remove("parallelism.default");
         let proposed = version::Model { parallelism: Some(parallelism.max(1) as i32), ..v };
-        let recommended = demand_of(placed.cluster.kind, &placed.environment, &proposed, &after);
+        let recommended = demand_of(&placed.cluster, &placed.environment, &proposed, &after);
         let pool = match placed.environment.pool_id {
             Some(id) => self.store.pool_by_id(id).await?.map(|p| p.name),
             None => None,
