@@ -4,7 +4,7 @@
 // non-zero when a test fails. Run by scripts/test (make test), which starts the Flink and sets
 // WEIR_TEST_FLINK_URL.
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, createWriteStream, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -179,6 +179,9 @@ try {
 } finally {
   if (browser) await browser.close();
   weir.kill('SIGTERM');
+  // The per-job Flink clusters a test's local-application deployments left (a test that failed before its stop):
+  // their JVMs name their folder under this run's data directory.
+  spawnSync('pkill', ['-9', '-f', '--', `-Dweir.cluster.dir=${path.join(work, 'data', 'clusters')}/`]);
 }
 console.log(failed ? `${failed} browser test(s) failed; artifacts in end2end/artifacts/` : 'all browser tests passed; screenshots in end2end/artifacts/');
 process.exit(failed ? 1 : 0);

@@ -33,6 +33,8 @@ export const tests = {
       // A bad name is refused inline; a good one is listed with its capacity.
       const create = page.locator('[data-test="create-pool"]');
       await create.locator('select[name="cluster"]').waitFor({ timeout: 15_000 });
+      // On the shared session cluster (other tests register more clusters; the first listed is not always it).
+      await create.locator('select[name="cluster"]').selectOption('local');
       await create.locator('input[name="name"]').fill('Bad Pool');
       await create.locator('input[name="slots"]').fill('6');
       await create.locator('button[type="submit"]').click();
