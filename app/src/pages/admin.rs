@@ -4,7 +4,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use weir_model::clusters::SETTINGS_FIELDS;
+use weir_model::clusters::form_fields;
 use weir_model::{ClusterKind, ObservedState};
 
 use crate::components::{ErrorBox, StateBadge};
@@ -24,34 +24,19 @@ pub fn Clusters() -> impl IntoView {
         .iter()
         .map(|k| view! { <option value=k.as_str()>{kind_label(*k)}</option> })
         .collect_view();
-    let fields = SETTINGS_FIELDS
-        .iter()
-        .flat_map(|(k, fields)| fields.iter().map(move |f| (*k, *f)))
-        .fold(Vec::<(&'static str, Vec<ClusterKind>, bool, &'static str)>::new(), |mut acc, (k, (name, required, help))| {
-            match acc.iter_mut().find(|(n, _, _, _)| *n == name) {
-                Some(entry) => entry.1.push(k),
-                None => acc.push((name, vec![k], required, help)),
-            }
-            acc
-        })
+    let fields = form_fields()
         .into_iter()
-        .map(|(name, kinds, _, help)| {
-            let shown = kinds.clone();
-            let for_kinds = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
-            let required_for = SETTINGS_FIELDS
-                .iter()
-                .filter(|(_, f)| f.iter().any(|(n, r, _)| *n == name && *r))
-                .map(|(k, _)| *k)
-                .collect::<Vec<_>>();
+        .map(|f| {
+            let shown = f.kinds.clone();
             view! {
                 <label
                     class="grow"
-                    data-setting=name
+                    data-setting=f.name
                     class:hidden=move || scripted.get() && !shown.contains(&kind.get())
                 >
-                    {name.replace('_', " ")}
-                    <span class="muted small">{required_note(&for_kinds, &required_for)}</span>
-                    <input name=name placeholder=help title=help/>
+                    {f.name.replace('_', " ")}
+                    <span class="muted small">{f.note()}</span>
+                    <input name=f.name placeholder=f.help title=f.help/>
                 </label>
             }
         })
@@ -114,16 +99,6 @@ pub fn Clusters() -> impl IntoView {
                 })
             }}
         </Transition>
-    }
-}
-
-/// Which kinds a setting is for, and for which it is required.
-fn required_note(for_kinds: &str, required_for: &[ClusterKind]) -> String {
-    let required = required_for.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
-    match required.as_str() {
-        "" => format!(" ({for_kinds})"),
-        r if r == for_kinds => format!(" ({for_kinds}; required)"),
-        r => format!(" ({for_kinds}; required for {r})"),
     }
 }
 

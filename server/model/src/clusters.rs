@@ -207,6 +207,51 @@ pub const SETTINGS_FIELDS: &[(ClusterKind, &[SettingField])] = &[
     ),
 ];
 
+/// One field of the registration form: a setting name shared by the kinds that have it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormField {
+    pub name: &'static str,
+    /// The kinds that have this setting.
+    pub kinds: Vec<ClusterKind>,
+    /// The kinds for which it is required.
+    pub required_for: Vec<ClusterKind>,
+    pub help: &'static str,
+}
+
+impl FormField {
+    /// Which kinds the field is for, and for which it is required, in words.
+    pub fn note(&self) -> String {
+        let words = |ks: &[ClusterKind]| ks.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+        let (kinds, required) = (words(&self.kinds), words(&self.required_for));
+        match required.as_str() {
+            "" => format!(" ({kinds})"),
+            r if r == kinds => format!(" ({kinds}; required)"),
+            r => format!(" ({kinds}; required for {r})"),
+        }
+    }
+}
+
+/// The registration form's fields: every setting of every kind once, in the order the kinds list them.
+pub fn form_fields() -> Vec<FormField> {
+    let mut out: Vec<FormField> = Vec::new();
+    for (kind, fields) in SETTINGS_FIELDS {
+        for (name, required, help) in fields.iter() {
+            let i = match out.iter().position(|f| f.name == *name) {
+                Some(i) => i,
+                None => {
+                    out.push(FormField { name, kinds: Vec::new(), required_for: Vec::new(), help });
+                    out.len() - 1
+                }
+            };
+            out[i].kinds.push(*kind);
+            if *required {
+                out[i].required_for.push(*kind);
+            }
+        }
+    }
+    out
+}
+
 /// The cluster registration form of the UI: one field per setting of any kind; a kind takes its own fields
 /// (those of [`SETTINGS_FIELDS`]) that are filled in.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -267,6 +312,22 @@ impl ClusterForm {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_form_lists_each_setting_once() {
+        let fields = form_fields();
+        let version = fields.iter().find(|f| f.name == "flink_version").expect("flink_version");
+        assert_eq!(version.kinds.len(), ClusterKind::ALL.len(), "every kind has a Flink version");
+        assert!(!version.required_for.contains(&ClusterKind::FlinkSession), "read from a session cluster");
+        assert!(version.note().contains("required for local-application"), "{}", version.note());
+        let url = fields.iter().find(|f| f.name == "rest_url").expect("rest_url");
+        assert_eq!(url.note(), " (flink-session; required)");
+        let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "no field twice: {names:?}");
+    }
 
     #[test]
     fn form_fields_per_kind() {
