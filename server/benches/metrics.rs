@@ -75,7 +75,7 @@ async fn main() {
         engine.create_job(&sys, "default", new).await.expect("job");
         let job = store.find_job(ns.id, &name).await.expect("job row").expect("job");
         let d = store.deployment_for(job.id, env.id).await.expect("deployment");
-        store.track_job(d.id, flink_id).await.expect("track");
+        store.track_job(d.id, flink_id, "").await.expect("track");
         deployments.push(d.id);
     }
     println!("  set-up: {jobs} deployments in {:.1} s", started.elapsed().as_secs_f64());
