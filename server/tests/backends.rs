@@ -9,11 +9,11 @@
 
 mod common;
 
-use common::{processes_under, Reaper};
+use common::{processes_under, wait_for, Reaper};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use weir_engine::backends::{
     self, BackendContext, BackendError, ClusterBackend, FlinkRuntime, JobStart, Program, SavepointStatus,
@@ -76,21 +76,6 @@ fn sql_args(sql: &str) -> Vec<String> {
 
 fn new_id() -> String {
     weir_engine::new_flink_id()
-}
-
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
 }
 
 async fn state(b: &dyn ClusterBackend, job: &str) -> Option<String> {

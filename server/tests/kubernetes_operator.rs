@@ -8,6 +8,8 @@
 //! whose session does not exist (not running, the cause said, running once an administrator creates it).
 
 mod common;
+
+use common::wait_for;
 #[path = "support/simulated_kube_api.rs"]
 mod simulated_kube_api;
 
@@ -106,21 +108,6 @@ fn job_start(job_id: &str, restore: Option<&str>) -> JobStart {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect(),
-    }
-}
-
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

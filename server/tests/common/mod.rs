@@ -378,3 +378,21 @@ impl Drop for Reaper {
         }
     }
 }
+
+/// Polls `probe` every 100 ms until it answers `Some`, for at most `limit`; the test fails naming `what` when the
+/// deadline passes.
+#[allow(dead_code)]
+pub async fn wait_for<T, F, Fut>(what: &str, limit: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
