@@ -15,6 +15,7 @@ mod m20261122_000009_pools;
 mod m20261122_000010_recommendations;
 mod m20261122_000011_cluster_settings;
 mod m20261122_000012_failovers;
+mod m20261122_000013_version_lineage;
 mod shapes;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_recommendations::Migration),
             Box::new(m20261122_000011_cluster_settings::Migration),
             Box::new(m20261122_000012_failovers::Migration),
+            Box::new(m20261122_000013_version_lineage::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@
 //! - [`backends`]: one `ClusterBackend` per kind of cluster; [`store`]: the database.
 //! - [`events`]: the bus behind the server-sent event stream.
 //! - [`sql`]: SQL validation with the real Flink planner.
+//! - [`lineage`]: each version's column lineage (from the planner, or declared), the cross-job graph.
 //! - [`health`]: Weir's own health, with each cluster's reachability.
 //! - [`bootstrap`]: clusters and environments declared in `weir.toml`.
 //! - [`telemetry`]: Weir's own instruments (reconciler passes, operations, notifications) for `GET /metrics`.
@@ -36,6 +37,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod lineage;
 pub mod metrics;
 mod names;
 pub mod operations;
@@ -155,6 +157,7 @@ pub struct Engine {
     /// parallelism), by deployment id with the Flink job id they belong to: what the dashboard's
     /// recommendations read instead of asking a cluster.
     job_figures: metrics::JobFigures,
+    lineage_cache: lineage::LineageCache,
 }
 
 impl Engine {
@@ -199,6 +202,7 @@ impl Engine {
             telemetry: Default::default(),
             pool_locks: Default::default(),
             job_figures: Default::default(),
+            lineage_cache: Default::default(),
         })
     }
 

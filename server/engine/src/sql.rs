@@ -38,6 +38,9 @@ struct Answer {
     plans: Vec<SqlPlan>,
     #[serde(default)]
     inserts: u32,
+    /// The column lineage (only when the script has no errors).
+    #[serde(default)]
+    lineage: Option<crate::lineage::planner::PlannerAnswer>,
     fatal: Option<String>,
 }
 
@@ -61,8 +64,33 @@ impl SqlValidator {
         self.setup.is_some()
     }
 
+    /// The helper's classpath: the runner jar, Flink's planner itself (extracted beside the runner jar by
+    /// `scripts/build-runner`, so the lineage code reaches Calcite's tree) and `lib/` without the planner
+    /// loader that hides it. Without the extracted planner: `lib/` as it is (checks work, lineage does not).
+    fn classpath(setup: &ValidatorSetup) -> String {
+        let planner = setup.runner_jar.with_file_name("flink-table-planner.jar");
+        let jars = std::fs::read_dir(&setup.flink_lib).ok().map(|dir| {
+            let mut jars: Vec<PathBuf> = dir
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "jar"))
+                .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("flink-table-planner-loader")))
+                .collect();
+            jars.sort();
+            jars
+        });
+        match jars {
+            Some(jars) if planner.exists() => std::iter::once(setup.runner_jar.clone())
+                .chain(std::iter::once(planner))
+                .chain(jars)
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(":"),
+            _ => format!("{}:{}/*", setup.runner_jar.display(), setup.flink_lib.display()),
+        }
+    }
+
     fn spawn(setup: &ValidatorSetup) -> Result<Helper, EngineError> {
-        let classpath = format!("{}:{}/*", setup.runner_jar.display(), setup.flink_lib.display());
+        let classpath = Self::classpath(setup);
         let mut child = Command::new(&setup.java)
             .args(["-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"])
             .args(["--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED"])
@@ -82,6 +110,15 @@ impl SqlValidator {
 
     /// Checks a script. Errors of the script are in the answer; `Err` means the check itself could not run.
     pub async fn check(&self, mode: &str, script: &str) -> Result<SqlCheck, EngineError> {
+        Ok(self.check_with_lineage(mode, script).await?.0)
+    }
+
+    /// Checks a script and gives the planner's column lineage with it (none when the script has errors).
+    pub async fn check_with_lineage(
+        &self,
+        mode: &str,
+        script: &str,
+    ) -> Result<(SqlCheck, Option<crate::lineage::planner::PlannerAnswer>), EngineError> {
         let setup = self.setup.as_ref().ok_or_else(|| {
             EngineError::Unavailable("SQL validation is not available: the SQL runner jar or Flink is missing".into())
         })?;
@@ -117,14 +154,17 @@ impl SqlValidator {
         if let Some(fatal) = answer.fatal {
             return Err(EngineError::Invalid(format!("the script could not be checked: {fatal}")));
         }
-        Ok(SqlCheck {
+        let check = SqlCheck {
             valid: answer.errors.is_empty(),
             errors: answer.errors,
             warnings: answer.warnings,
             plans: answer.plans,
             inserts: answer.inserts,
             elapsed_ms: started.elapsed().as_millis() as u64,
-        })
+            lineage: None,
+            lineage_error: None,
+        };
+        Ok((check, answer.lineage))
     }
 }
 
@@ -142,17 +182,32 @@ impl Engine {
         if script.len() > crate::versions::MAX_SQL_BYTES {
             return Err(EngineError::Invalid("the script is larger than 1 MiB".into()));
         }
-        self.validator.check(mode.as_str(), script).await
+        let (mut check, answer) = self.validator.check_with_lineage(mode.as_str(), script).await?;
+        // Tables that write nowhere others read are named after the script here, as it belongs to no job yet.
+        let scope = crate::lineage::identity::Scope { namespace: "preview", job: "script" };
+        match answer {
+            Some(crate::lineage::planner::PlannerAnswer::Lineage(raw)) => {
+                check.lineage = Some(crate::lineage::planner::to_version_lineage(&raw, &scope));
+            }
+            Some(crate::lineage::planner::PlannerAnswer::Failed { error }) => check.lineage_error = Some(error),
+            None => {}
+        }
+        Ok(check)
     }
 
     /// A version's SQL must pass the planner and contain an INSERT. Without a validator (no runner jar), the
     /// check is skipped with a warning: the job will then fail at deploy time with the planner's message.
-    pub(super) async fn check_sql_for_version(&self, sql: &str, mode: weir_model::ExecutionMode) -> Result<(), EngineError> {
+    /// Gives the planner's lineage of the script, to keep with the version.
+    pub(super) async fn check_sql_for_version(
+        &self,
+        sql: &str,
+        mode: weir_model::ExecutionMode,
+    ) -> Result<Option<crate::lineage::planner::PlannerAnswer>, EngineError> {
         if !self.validator.available() {
             tracing::warn!("SQL validator unavailable: saving a version without checking its SQL");
-            return Ok(());
+            return Ok(None);
         }
-        let check = self.validator.check(mode.as_str(), sql).await?;
+        let (check, lineage) = self.validator.check_with_lineage(mode.as_str(), sql).await?;
         if let Some(e) = check.errors.first() {
             return Err(EngineError::InvalidSql { line: e.line, column: e.column, message: e.message.clone() });
         }
@@ -161,7 +216,7 @@ impl Engine {
                 "the script has no INSERT statement: a job needs at least one INSERT INTO <sink>".into(),
             ));
         }
-        Ok(())
+        Ok(lineage)
     }
 
     /// Checks SQL with the planner of the Flink version a cluster runs, when that is not the default

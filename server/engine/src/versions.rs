@@ -28,6 +28,9 @@ pub struct NewVersion {
     pub mode: Option<String>,
     #[serde(default)]
     pub message: String,
+    /// A JAR version's datasets (SQL versions get theirs from the planner).
+    #[serde(default)]
+    pub lineage: Option<weir_model::lineage::DeclaredLineage>,
 }
 
 impl Engine {
@@ -63,6 +66,8 @@ impl Engine {
             created_at: sea_orm::Set(chrono::Utc::now()),
             ..Default::default()
         };
+        let mut lineage = None;
+        let mut declared_lineage = None;
         match job.kind {
             JobKind::Sql => {
                 let sql = new.sql.as_deref().map(str::trim).unwrap_or_default();
@@ -77,7 +82,12 @@ impl Engine {
                 if sql.len() > MAX_SQL_BYTES {
                     return Err(EngineError::Invalid(format!("the SQL script is larger than {MAX_SQL_BYTES} bytes")));
                 }
-                self.check_sql_for_version(sql, mode).await?;
+                if new.lineage.is_some() {
+                    return Err(EngineError::Invalid(
+                        "a SQL job's lineage comes from its SQL: 'lineage' is only declared for JAR jobs".into(),
+                    ));
+                }
+                lineage = self.check_sql_for_version(sql, mode).await?;
                 active.sql = sea_orm::Set(Some(sql.to_owned()));
             }
             JobKind::Jar => {
@@ -96,6 +106,12 @@ impl Engine {
                         return Err(EngineError::Invalid(format!("invalid entry_class '{class}'")));
                     }
                 }
+                if let Some(declared) = &new.lineage {
+                    crate::lineage::declared::check(declared).map_err(EngineError::Invalid)?;
+                    declared_lineage = Some(
+                        serde_json::to_string(declared).map_err(|e| EngineError::Internal(format!("lineage: {e}")))?,
+                    );
+                }
                 active.artifact_id = sea_orm::Set(Some(artifact.id));
                 active.entry_class = sea_orm::Set(new.entry_class.clone());
             }
@@ -111,6 +127,20 @@ impl Engine {
                 }
             }
         };
+        // The lineage is kept with the version; a version whose lineage could not be written gets it on first
+        // read (the SQL is checked again then), so a failure here does not undo the save.
+        let kept = match (&lineage, declared_lineage) {
+            (Some(answer), _) => self.store_lineage(model.id, answer).await,
+            (None, Some(body)) => self
+                .store
+                .insert_version_lineage(model.id, weir_model::lineage::LineageOrigin::Declared, body)
+                .await
+                .map_err(EngineError::from),
+            (None, None) => Ok(()),
+        };
+        if let Err(e) = kept {
+            tracing::warn!(namespace = ns, job = job_name, version = model.number, "lineage not kept: {e}");
+        }
         tracing::info!(namespace = ns, job = job_name, version = model.number, "version saved");
         self.to_version(model).await
     }
@@ -156,8 +186,17 @@ impl Engine {
             flink_config,
             mode: Some(latest.mode.to_string()),
             message: message.to_owned(),
+            lineage: None,
         };
-        self.create_version(caller, ns, job_name, new).await
+        let saved = self.create_version(caller, ns, job_name, new).await?;
+        // Same program: a JAR version's declared lineage carries over (a SQL one was just computed again).
+        let (_, job) = self.job_model(ns, job_name).await?;
+        if let (Some(from), Some(to)) =
+            (self.store.find_version(job.id, latest.number).await?, self.store.find_version(job.id, saved.number).await?)
+        {
+            self.store.copy_version_lineage(from.id, to.id).await?;
+        }
+        Ok(saved)
     }
 
     pub async fn list_versions(&self, caller: &Caller, ns: &str, job_name: &str) -> Result<Vec<Version>, EngineError> {

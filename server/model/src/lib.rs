@@ -7,6 +7,7 @@ pub mod vocabulary;
 pub mod alerts;
 pub mod clusters;
 pub mod error;
+pub mod lineage;
 pub mod metrics;
 pub mod operation_log;
 pub mod pools;
@@ -462,6 +463,12 @@ pub struct SqlCheck {
     /// How many INSERT statements the script has (a job needs at least one).
     pub inserts: u32,
     pub elapsed_ms: u64,
+    /// What the script reads and writes, column by column (none when it has errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<lineage::VersionLineage>,
+    /// Why there is no lineage for a script without errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage_error: Option<String>,
 }
 
 impl DeployForm {

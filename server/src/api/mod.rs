@@ -13,6 +13,7 @@ mod environments;
 mod events;
 mod health;
 mod jobs;
+mod lineage;
 mod members;
 pub mod openapi;
 mod pools;
@@ -82,6 +83,7 @@ pub fn router(engine: Engine) -> Router {
         .route(&format!("{job}/versions"), get(versions::list).post(versions::create))
         .route(&format!("{job}/versions/{{n}}"), get(versions::get))
         .route(&format!("{job}/versions/{{a}}/diff/{{b}}"), get(versions::diff))
+        .route(&format!("{job}/versions/{{n}}/lineage"), get(lineage::version))
         .route(&format!("{job}/deployments"), get(deployments::list))
         .route(dep, get(deployments::get))
         .route(&format!("{dep}/deploy"), post(deployments::deploy))
@@ -99,6 +101,7 @@ pub fn router(engine: Engine) -> Router {
         .route(&format!("{job}/snapshots"), get(deployments::snapshots))
         .route("/operations/{id}", get(deployments::operation))
         .route("/sql/validate", post(sql::validate))
+        .route("/lineage", get(lineage::graph))
         .route("/events", get(events::stream))
         .route("/artifacts/{sha256}", get(artifacts::get))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -268,6 +268,7 @@ impl Engine {
         };
         for _ in 0..5 {
             if let Insert::Inserted(m) = self.store.insert_version(active.clone(), placed.job.id).await? {
+                self.store.copy_version_lineage(base.id, m.id).await?;
                 return Ok(m);
             }
         }

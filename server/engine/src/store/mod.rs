@@ -13,6 +13,7 @@ pub mod deployments;
 pub mod entities;
 pub mod environments;
 pub mod jobs;
+pub mod lineage;
 pub mod members;
 pub mod metrics;
 pub mod namespaces;

@@ -11,14 +11,18 @@ import java.util.regex.Pattern;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.internal.TableEnvironmentInternal;
+import org.apache.flink.table.operations.CreateTableASOperation;
+import org.apache.flink.table.operations.Operation;
+import org.apache.flink.table.operations.ReplaceTableAsOperation;
 
 /**
  * Runs a Flink SQL script as one Flink job.
  *
  * <p>Arguments: {@code --mode streaming|batch --script <base64 UTF-8 SQL>}, or {@code --script-file <path>} (a
  * UTF-8 file readable where main() runs: the JobManager of a session cluster) in place of {@code --script}. SET statements configure the
- * table environment, other non-INSERT statements (CREATE, DROP, ALTER, USE, ...) run at once, and every INSERT is
- * added to one statement set, executed at the end as a single job.
+ * table environment, other non-INSERT statements (CREATE, DROP, ALTER, USE, ...) run at once, and every INSERT (and
+ * CREATE TABLE ... AS SELECT) is added to one statement set, executed at the end as a single job.
  */
 public final class SqlRunner {
     private static final Pattern SET = Pattern.compile("(?is)^SET\\s+'([^']*)'\\s*=\\s*'((?:[^']|'')*)'$");
@@ -64,7 +68,7 @@ public final class SqlRunner {
         set.execute();
     }
 
-    /** Applies SET and DDL statements to {@code env} and returns the INSERT statements, in order. */
+    /** Applies SET and DDL statements to {@code env} and returns the INSERT (and CTAS) statements, in order. */
     static List<String> plan(TableEnvironment env, String script) {
         List<String> inserts = new ArrayList<>();
         for (Statements.Statement st : Statements.split(script)) {
@@ -83,7 +87,14 @@ public final class SqlRunner {
                 throw new IllegalArgumentException("line " + st.line + ": a job cannot run a bare SELECT; write "
                         + "INSERT INTO <sink table> SELECT ...");
             } else {
-                env.executeSql(st.text);
+                // CREATE [OR REPLACE] TABLE ... AS SELECT is an insert: it joins the statement set (which creates
+                // the table when it runs) instead of running as a job of its own.
+                Operation op = ((TableEnvironmentInternal) env).getParser().parse(st.text).get(0);
+                if (op instanceof CreateTableASOperation || op instanceof ReplaceTableAsOperation) {
+                    inserts.add(st.text);
+                } else {
+                    ((TableEnvironmentInternal) env).executeInternal(op);
+                }
             }
         }
         return inserts;

@@ -6,20 +6,31 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.table.api.EnvironmentSettings;
-import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.ExplainFormat;
 import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.TableException;
+import org.apache.flink.table.api.internal.TableEnvironmentImpl;
+import org.apache.flink.table.catalog.CatalogManager;
+import org.apache.flink.table.operations.CreateTableASOperation;
+import org.apache.flink.table.operations.ModifyOperation;
+import org.apache.flink.table.operations.Operation;
+import org.apache.flink.table.operations.ReplaceTableAsOperation;
+import org.apache.flink.table.operations.ddl.CreateTableOperation;
 
 /**
  * A long-lived SQL checker: Weir starts it once and sends it scripts, so a check does not pay JVM start-up.
  *
  * <p>Protocol: one request per line on stdin, {@code <mode> <base64 UTF-8 script>} (mode is streaming or
  * batch); one JSON object per line on stdout:
- * {@code {"errors":[{"line","column","message"}],"warnings":[...],"plans":[{"line","statement","plan"}],"inserts":N}}.
- * Positions are 1-based and relative to the whole script. Each script gets a fresh TableEnvironment, so scripts
+ * {@code {"errors":[{"line","column","message"}],"warnings":[...],"plans":[{"line","statement","plan"}],"inserts":N,
+ * "lineage":{...}}}, where {@code lineage} (column lineage, see {@link Lineage}) is there only when the script has
+ * no errors. Positions are 1-based and relative to the whole script. CREATE TABLE ... AS SELECT creates its table
+ * and is planned like an INSERT; nothing is ever executed. Each script gets a fresh TableEnvironment, so scripts
  * never see each other's tables.
  */
 public final class Validator {
@@ -54,11 +65,12 @@ public final class Validator {
     }
 
     static String check(String mode, String script) {
-        TableEnvironment env = TableEnvironment.create(
+        TableEnvironmentImpl env = (TableEnvironmentImpl) TableEnvironment.create(
                 "batch".equals(mode) ? EnvironmentSettings.inBatchMode() : EnvironmentSettings.inStreamingMode());
         List<String> errors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         List<String> plans = new ArrayList<>();
+        List<Lineage.Insert> modifies = new ArrayList<>();
         int inserts = 0;
         for (Statements.Statement st : Statements.split(script)) {
             String head = st.head(1);
@@ -73,16 +85,38 @@ public final class Validator {
                     }
                 } else if (head.equals("INSERT") || head.equals("SELECT") || head.equals("WITH")) {
                     if (head.equals("INSERT")) inserts++;
-                    plans.add(plan(st, env.explainSql(st.text)));
+                    List<Operation> ops = env.getParser().parse(st.text);
+                    plans.add(plan(st, env.explainInternal(ops, ExplainFormat.TEXT)));
+                    if (ops.get(0) instanceof ModifyOperation) {
+                        modifies.add(new Lineage.Insert(st.line, (ModifyOperation) ops.get(0)));
+                    }
                 } else if (block.matches()) {
-                    StatementSet set2 = env.createStatementSet();
+                    // Lines of the block's statements in the whole script: the block's line plus the lines before
+                    // its body.
+                    int bodyLine = st.line + countLines(st.text.substring(0, block.start(1)));
+                    List<Operation> ops = new ArrayList<>();
                     for (Statements.Statement inner : Statements.split(block.group(1))) {
-                        set2.addInsertSql(inner.text);
+                        Operation op = env.getParser().parse(inner.text).get(0);
+                        if (!(op instanceof ModifyOperation)) {
+                            throw new TableException("Only insert statement is supported now.");
+                        }
+                        ops.add(op);
+                        modifies.add(new Lineage.Insert(bodyLine + inner.line - 1, (ModifyOperation) op));
                         inserts++;
                     }
-                    plans.add(plan(st, set2.explain()));
+                    plans.add(plan(st, env.explainInternal(ops, ExplainFormat.TEXT)));
                 } else {
-                    env.executeSql(st.text);
+                    Operation op = env.getParser().parse(st.text).get(0);
+                    ModifyOperation sink = tableAsSelect(env, op);
+                    if (sink == null && op instanceof ModifyOperation) sink = (ModifyOperation) op; // EXECUTE INSERT
+                    if (sink != null) {
+                        // CREATE TABLE ... AS SELECT: create the table, plan the insert, run nothing.
+                        inserts++;
+                        plans.add(plan(st, env.explainInternal(Collections.singletonList(sink), ExplainFormat.TEXT)));
+                        modifies.add(new Lineage.Insert(st.line, sink));
+                    } else {
+                        env.executeInternal(op);
+                    }
                 }
             } catch (Throwable t) {
                 String message = describe(t);
@@ -95,8 +129,45 @@ public final class Validator {
                 }
             }
         }
-        return "{\"errors\":[" + String.join(",", errors) + "],\"warnings\":[" + String.join(",", warnings)
-                + "],\"plans\":[" + String.join(",", plans) + "],\"inserts\":" + inserts + "}";
+        String answer = "{\"errors\":[" + String.join(",", errors) + "],\"warnings\":[" + String.join(",", warnings)
+                + "],\"plans\":[" + String.join(",", plans) + "],\"inserts\":" + inserts;
+        if (errors.isEmpty()) answer += ",\"lineage\":" + lineage(modifies);
+        return answer + "}";
+    }
+
+    /** The lineage answer; never throws (lineage problems are not check errors). */
+    private static String lineage(List<Lineage.Insert> modifies) {
+        try {
+            return Lineage.json(modifies);
+        } catch (Throwable t) {
+            return "{\"error\":" + Json.str("column lineage failed: " + describe(t)) + "}";
+        }
+    }
+
+    /**
+     * For CREATE [OR REPLACE] TABLE ... AS SELECT: creates the table in the catalog (so later statements see it;
+     * a table REPLACE TABLE finds is kept as it is) and returns the insert into it; null for other statements.
+     */
+    private static ModifyOperation tableAsSelect(TableEnvironmentImpl env, Operation op) {
+        CatalogManager catalogs = env.getCatalogManager();
+        if (op instanceof CreateTableASOperation) {
+            CreateTableASOperation ctas = (CreateTableASOperation) op;
+            env.executeInternal(ctas.getCreateTableOperation());
+            return ctas.toSinkModifyOperation(catalogs);
+        }
+        if (op instanceof ReplaceTableAsOperation) {
+            ReplaceTableAsOperation rtas = (ReplaceTableAsOperation) op;
+            CreateTableOperation create = rtas.getCreateTableOperation();
+            if (!catalogs.getTable(create.getTableIdentifier()).isPresent()) env.executeInternal(create);
+            return rtas.toSinkModifyOperation(catalogs);
+        }
+        return null;
+    }
+
+    private static int countLines(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) == '\n') n++;
+        return n;
     }
 
     /** The line and column inside the statement (1-based), from the first "line X, column Y" in the causes. */

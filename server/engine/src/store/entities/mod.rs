@@ -30,3 +30,4 @@ pub mod silence;
 pub mod snapshot;
 pub mod user;
 pub mod version;
+pub mod version_lineage;

@@ -1,0 +1,123 @@
+//! Queries on `version_lineage` (insert once, never changed), and the rows the cross-job graph is built from:
+//! every job with the versions its environments run and its latest version.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use weir_model::lineage::LineageOrigin;
+use weir_model::DesiredState;
+
+use super::entities::{deployment, environment, job, namespace, version, version_lineage};
+use super::Store;
+
+/// A job as the graph sees it.
+#[derive(Clone, Debug)]
+pub struct GraphJob {
+    pub namespace: String,
+    pub job: job::Model,
+    /// (environment, version id, version number) for each environment that runs it.
+    pub running: Vec<(String, i64, i32)>,
+    /// The latest version (id, number), if any.
+    pub latest: Option<(i64, i32)>,
+}
+
+impl Store {
+    /// Keeps a version's lineage; a second write for the same version changes nothing (it is immutable).
+    pub async fn insert_version_lineage(&self, version_id: i64, origin: LineageOrigin, body: String) -> Result<(), DbErr> {
+        let row = version_lineage::ActiveModel {
+            version_id: sea_orm::Set(version_id),
+            origin: sea_orm::Set(origin),
+            body: sea_orm::Set(body),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+        };
+        version_lineage::Entity::insert(row)
+            .on_conflict(OnConflict::column(version_lineage::Column::VersionId).do_nothing().to_owned())
+            .exec_without_returning(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// Gives a new version with the same program (new settings only) its base's lineage, if it has one.
+    pub async fn copy_version_lineage(&self, from_version_id: i64, to_version_id: i64) -> Result<(), DbErr> {
+        if let Some(row) = self.version_lineage(from_version_id).await? {
+            self.insert_version_lineage(to_version_id, row.origin, row.body).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn version_lineage(&self, version_id: i64) -> Result<Option<version_lineage::Model>, DbErr> {
+        version_lineage::Entity::find_by_id(version_id).one(self.db()).await
+    }
+
+    pub async fn version_lineages(&self, version_ids: &[i64]) -> Result<Vec<version_lineage::Model>, DbErr> {
+        let mut out = Vec::new();
+        for chunk in version_ids.chunks(500) {
+            out.extend(
+                version_lineage::Entity::find()
+                    .filter(version_lineage::Column::VersionId.is_in(chunk.iter().copied()))
+                    .all(self.db())
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every job with what runs it: five queries whatever the number of jobs.
+    pub async fn graph_jobs(&self) -> Result<Vec<GraphJob>, DbErr> {
+        let namespaces: HashMap<i64, String> =
+            namespace::Entity::find().all(self.db()).await?.into_iter().map(|n| (n.id, n.name)).collect();
+        let environments: HashMap<i64, String> =
+            environment::Entity::find().all(self.db()).await?.into_iter().map(|e| (e.id, e.name)).collect();
+        let latest: Vec<(i64, Option<i32>)> = version::Entity::find()
+            .select_only()
+            .column(version::Column::JobId)
+            .column_as(version::Column::Number.max(), "max")
+            .group_by(version::Column::JobId)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let latest: HashMap<i64, i32> = latest.into_iter().filter_map(|(j, n)| Some((j, n?))).collect();
+        let running = deployment::Entity::find()
+            .filter(deployment::Column::DesiredState.eq(DesiredState::Running))
+            .filter(deployment::Column::VersionId.is_not_null())
+            .all(self.db())
+            .await?;
+        // Version numbers of the running versions and of the latest ones.
+        let versions: Vec<(i64, i64, i32)> = version::Entity::find()
+            .select_only()
+            .column(version::Column::Id)
+            .column(version::Column::JobId)
+            .column(version::Column::Number)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let mut by_id: HashMap<i64, i32> = HashMap::new();
+        let mut latest_id: HashMap<i64, (i64, i32)> = HashMap::new();
+        for (id, job_id, number) in versions {
+            by_id.insert(id, number);
+            if latest.get(&job_id) == Some(&number) {
+                latest_id.insert(job_id, (id, number));
+            }
+        }
+        let mut runs: HashMap<i64, Vec<(String, i64, i32)>> = HashMap::new();
+        for d in running {
+            let (Some(vid), Some(env)) = (d.version_id, environments.get(&d.environment_id)) else { continue };
+            let Some(&number) = by_id.get(&vid) else { continue };
+            runs.entry(d.job_id).or_default().push((env.clone(), vid, number));
+        }
+        let jobs = job::Entity::find().all(self.db()).await?;
+        Ok(jobs
+            .into_iter()
+            .filter_map(|j| {
+                let ns = namespaces.get(&j.namespace_id)?.clone();
+                Some(GraphJob {
+                    namespace: ns,
+                    running: runs.remove(&j.id).unwrap_or_default(),
+                    latest: latest_id.get(&j.id).copied(),
+                    job: j,
+                })
+            })
+            .collect())
+    }
+}
