@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("users") view=pages::users::Users ssr=SsrMode::Async/>
                     <Route path=StaticSegment("alerts") view=pages::alerts::Alerts ssr=SsrMode::Async/>
                     <Route path=StaticSegment("audit") view=pages::audit::Audit ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("lineage") view=pages::lineage::Lineage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("namespaces") view=pages::namespaces::Namespaces ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("namespaces"), ParamSegment("ns"))

@@ -18,6 +18,8 @@ use weir_model::alerts::SilenceMatchers;
 #[cfg(feature = "ssr")]
 use door::{door, fail};
 
+mod lineage;
+pub use lineage::*;
 mod pools;
 pub use pools::*;
 mod recommendations;

@@ -16,6 +16,7 @@ mod m20261122_000010_recommendations;
 mod m20261122_000011_cluster_settings;
 mod m20261122_000012_failovers;
 mod m20261122_000013_version_lineage;
+mod m20261122_000014_openlineage_events;
 mod shapes;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_cluster_settings::Migration),
             Box::new(m20261122_000012_failovers::Migration),
             Box::new(m20261122_000013_version_lineage::Migration),
+            Box::new(m20261122_000014_openlineage_events::Migration),
         ]
     }
 }

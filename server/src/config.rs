@@ -30,6 +30,7 @@ pub struct Config {
     pub log: LogConfig,
     pub engine: EngineConfig,
     pub auth: AuthConfig,
+    pub lineage: LineageConfig,
     /// Clusters registered at start-up (created, or updated to match, when the server starts).
     #[serde(rename = "clusters")]
     pub clusters: Vec<ClusterDecl>,
@@ -50,6 +51,16 @@ pub struct ServerConfig {
     /// The address users reach Weir at, e.g. `https://weir.example.com` behind a TLS proxy. When it is https
     /// the session cookie is Secure; its origin passes the CSRF check. Empty: `http://<listen>`.
     pub public_url: String,
+}
+
+/// `[lineage]`: where OpenLineage RunEvents go.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LineageConfig {
+    /// A receiver's HTTP endpoint (e.g. Marquez's `http://marquez:5000/api/v1/lineage`); empty: no events.
+    pub openlineage_url: String,
+    /// Sent as `Authorization: Bearer <key>` when set.
+    pub openlineage_api_key: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -232,6 +243,12 @@ impl Config {
         if let Some(v) = var("WEIR_SESSION_ABSOLUTE_S") {
             self.auth.session_absolute_s = parse_env("WEIR_SESSION_ABSOLUTE_S", v)?;
         }
+        if let Some(v) = var("WEIR_OPENLINEAGE_URL") {
+            self.lineage.openlineage_url = v;
+        }
+        if let Some(v) = var("WEIR_OPENLINEAGE_API_KEY") {
+            self.lineage.openlineage_api_key = v;
+        }
         if let Some(v) = var("WEIR_DATA_DIR") {
             self.server.data_dir = PathBuf::from(v);
         }
@@ -366,6 +383,13 @@ impl Config {
             alerts_eval_interval: std::time::Duration::from_millis(e.alerts_eval_interval_ms),
             alerts_delivery_attempts: e.alerts_delivery_attempts.clamp(1, 20),
             alerts_retry_backoff: std::time::Duration::from_millis(e.alerts_retry_backoff_ms),
+            openlineage: match self.lineage.openlineage_url.trim() {
+                "" => None,
+                url => Some(weir_engine::lineage::delivery::OpenLineageTarget {
+                    url: url.to_owned(),
+                    api_key: Some(self.lineage.openlineage_api_key.trim().to_owned()).filter(|k| !k.is_empty()),
+                }),
+            },
         }
     }
 

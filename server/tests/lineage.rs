@@ -249,3 +249,135 @@ fn tiny_jar() -> Vec<u8> {
     }
     buf.into_inner()
 }
+
+/// What an OpenLineage receiver got: each request's Authorization header and body. It answers 503 to its
+/// first request (so a retry is needed) and 400 to events of jobs named `refused*` (never delivered).
+#[derive(Clone, Default)]
+struct Receiver(std::sync::Arc<std::sync::Mutex<Vec<Received>>>);
+
+/// One request: its Authorization header and its body.
+type Received = (Option<String>, Value);
+
+impl Receiver {
+    async fn start(&self) -> String {
+        use axum::{extract::State, http::HeaderMap, http::StatusCode, routing::post, Router};
+        async fn take(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
+            let event: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let mut got = r.0.lock().expect("lock");
+            got.push((auth, event.clone()));
+            if got.len() == 1 {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else if event["job"]["name"].as_str().is_some_and(|n| n.starts_with("refused")) {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::CREATED
+            }
+        }
+        let app = Router::new().route("/api/v1/lineage", post(take)).with_state(self.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/api/v1/lineage")
+    }
+
+    /// Accepted events (every request but the refused and the first), in order.
+    fn events(&self) -> Vec<Value> {
+        let got = self.0.lock().expect("lock");
+        got.iter()
+            .skip(1)
+            .map(|(_, e)| e.clone())
+            .filter(|e| !e["job"]["name"].as_str().is_some_and(|n| n.starts_with("refused")))
+            .collect()
+    }
+}
+
+/// Runs the OpenLineage client's schema-generated model over events (server/tests/support/openlineage_check.py).
+fn check_with_openlineage_model(events: &[Value]) {
+    use std::io::Write;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/openlineage_check.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (scripts/setup installs openlineage-python)");
+    child.stdin.take().expect("stdin").write_all(serde_json::to_string(events).expect("json").as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("checker");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the OpenLineage model refuses an event: {said}");
+    assert_eq!(said.trim(), format!("ok {}", events.len()));
+}
+
+#[tokio::test]
+async fn deployments_post_openlineage_run_events_that_the_openlineage_model_accepts() {
+    let receiver = Receiver::default();
+    let url = receiver.start().await;
+    let s = common::server(|c| {
+        c.lineage.openlineage_url = url.clone();
+        c.lineage.openlineage_api_key = "ol-key".into();
+    })
+    .await;
+    let api = s.api();
+    let (a, _) = chain_sql(s.dir.path());
+    api.post_ok("/api/v1/namespaces", json!({"name": "team"}), 201).await;
+    for job in ["writer", "refused"] {
+        api.post_ok("/api/v1/namespaces/team/jobs", json!({"name": job, "kind": "sql"}), 201).await;
+        api.post_ok(&format!("/api/v1/namespaces/team/jobs/{job}/versions"), json!({"sql": a}), 201).await;
+    }
+    api.act("/api/v1/namespaces/team/jobs/writer/deployments/dev/deploy", json!({})).await;
+    let types = |r: &Receiver| -> Vec<String> {
+        r.events().iter().filter(|e| e["job"]["name"] == "writer.dev").filter_map(|e| e["eventType"].as_str().map(str::to_owned)).collect()
+    };
+    common::wait_for("START and RUNNING posted", std::time::Duration::from_secs(60), || {
+        let t = types(&receiver);
+        async move { (t.contains(&"START".to_owned()) && t.contains(&"RUNNING".to_owned())).then_some(()) }
+    })
+    .await;
+
+    // The export: the graph as RunEvents, one per running deployment.
+    let exported = api.get("/api/v1/lineage/openlineage").await;
+    let exported = exported.as_array().expect("events").clone();
+    assert_eq!(exported.len(), 1, "{exported:?}");
+    assert_eq!(exported[0]["eventType"], "RUNNING");
+
+    // A refused event is given up and shown; a stop is an ABORT.
+    api.act("/api/v1/namespaces/team/jobs/refused/deployments/dev/deploy", json!({})).await;
+    api.act("/api/v1/namespaces/team/jobs/writer/deployments/dev/stop", json!({"savepoint": false})).await;
+    api.act("/api/v1/namespaces/team/jobs/refused/deployments/dev/stop", json!({"savepoint": false})).await;
+    common::wait_for("ABORT posted", std::time::Duration::from_secs(60), || {
+        let t = types(&receiver);
+        async move { t.contains(&"ABORT".to_owned()).then_some(()) }
+    })
+    .await;
+    let status = common::wait_for("the refusal counted", std::time::Duration::from_secs(30), || {
+        let api = s.api();
+        async move {
+            let st = api.get("/api/v1/lineage/openlineage/status").await;
+            (st["failed"].as_u64() >= Some(1)).then_some(st)
+        }
+    })
+    .await;
+    assert_eq!(status["configured"], true);
+    assert!(status["last_error"].as_str().unwrap_or_default().contains("400"), "{status}");
+    assert!(status["delivered"].as_u64() >= Some(3), "{status}");
+
+    let events = receiver.events();
+    let writer: Vec<&Value> = events.iter().filter(|e| e["job"]["name"] == "writer.dev").collect();
+    let order: Vec<&str> = writer.iter().filter_map(|e| e["eventType"].as_str()).collect();
+    assert_eq!(order, ["START", "RUNNING", "ABORT"], "each once, in order (the first START was retried after a 503)");
+    let run_ids: std::collections::HashSet<&str> = writer.iter().filter_map(|e| e["run"]["runId"].as_str()).collect();
+    assert_eq!(run_ids.len(), 1, "one run");
+    let start = writer[0];
+    assert_eq!(start["job"]["namespace"], "team");
+    assert_eq!(start["job"]["facets"]["jobType"]["processingType"], "STREAMING");
+    assert_eq!(start["job"]["facets"]["jobType"]["integration"], "FLINK");
+    assert_eq!(start["run"]["facets"]["processing_engine"]["name"], "flink");
+    assert_eq!(start["outputs"][0]["namespace"], "file");
+    assert_eq!(start["outputs"][0]["facets"]["columnLineage"]["fields"]["url"]["inputFields"][0]["field"], "url");
+    assert_eq!(start["inputs"][0]["facets"]["schema"]["fields"][0]["name"], "user_id");
+    assert!(receiver.0.lock().expect("lock").iter().all(|(auth, _)| auth.as_deref() == Some("Bearer ol-key")));
+    let mut all = events.clone();
+    all.extend(exported);
+    check_with_openlineage_model(&all);
+}

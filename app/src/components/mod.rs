@@ -3,6 +3,7 @@
 pub mod chart_svg;
 pub mod charts;
 mod cluster_card;
+pub mod lineage_graph;
 pub mod live;
 mod top_bar;
 
@@ -120,12 +121,17 @@ pub fn NamespacePicker(
 
 #[component]
 pub fn ErrorBox(message: String) -> impl IntoView {
-    let message = message
+    let message = error_text(&message);
+    view! { <div class="error-box" role="alert">{message}</div> }
+}
+
+/// A server function's error in words: without the framework's prefix.
+pub fn error_text(message: &str) -> String {
+    message
         .strip_prefix("error running server function: ")
         .or_else(|| message.strip_prefix("ServerFnError: "))
-        .unwrap_or(&message)
-        .to_owned();
-    view! { <div class="error-box" role="alert">{message}</div> }
+        .unwrap_or(message)
+        .to_owned()
 }
 
 /// The `role` field of a form: viewer, editor or owner.

@@ -20,6 +20,7 @@ pub fn TopBar() -> impl IntoView {
                         view! {
                             <a href="/">"Dashboard"</a>
                             <a href="/jobs">"Jobs"</a>
+                            <a href="/lineage">"Lineage"</a>
                             <a href="/alerts">"Alerts"</a>
                             <a href="/namespaces">"Namespaces"</a>
                             <a href="/clusters">"Clusters"</a>

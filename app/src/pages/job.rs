@@ -144,6 +144,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
             {tab_link("history", "History")}
             {tab_link("metrics", "Metrics")}
             {tab_link("logs", "Logs")}
+            {tab_link("lineage", "Lineage")}
             {tab_link("resources", "Resources")}
             {tab_link("settings", "Settings")}
         </nav>
@@ -157,6 +158,7 @@ fn JobView(detail: JobDetail, actions: Actions) -> impl IntoView {
                 "metrics" => view! { <super::job_metrics::MetricsTab detail=d/> }.into_any(),
                 "resources" => view! { <super::job_resources::ResourcesTab detail=d/> }.into_any(),
                 "logs" => view! { <super::job_logs::LogsTab detail=d/> }.into_any(),
+                "lineage" => view! { <super::job_lineage::LineageTab detail=d/> }.into_any(),
                 "settings" => view! { <SettingsTab detail=d actions=actions/> }.into_any(),
                 _ => view! { <VersionsTab detail=d actions=actions/> }.into_any(),
             }

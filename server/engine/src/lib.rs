@@ -100,6 +100,8 @@ pub struct EngineSettings {
     pub alerts_delivery_attempts: u32,
     /// The pause after a failed delivery attempt, doubled after each one.
     pub alerts_retry_backoff: Duration,
+    /// Where OpenLineage RunEvents are posted (none: they are not).
+    pub openlineage: Option<lineage::delivery::OpenLineageTarget>,
 }
 
 impl Default for EngineSettings {
@@ -123,6 +125,7 @@ impl Default for EngineSettings {
             alerts_eval_interval: Duration::from_secs(1),
             alerts_delivery_attempts: 4,
             alerts_retry_backoff: Duration::from_secs(2),
+            openlineage: None,
         }
     }
 }
@@ -158,6 +161,8 @@ pub struct Engine {
     /// recommendations read instead of asking a cluster.
     job_figures: metrics::JobFigures,
     lineage_cache: lineage::LineageCache,
+    openlineage_queued: lineage::delivery::Queued,
+    openlineage_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -203,6 +208,8 @@ impl Engine {
             pool_locks: Default::default(),
             job_figures: Default::default(),
             lineage_cache: Default::default(),
+            openlineage_queued: Default::default(),
+            openlineage_wake: Default::default(),
         })
     }
 
@@ -226,6 +233,7 @@ impl Engine {
         self.spawn_metrics();
         self.spawn_alerts();
         self.spawn_reconciler();
+        self.spawn_openlineage_sender();
         self.warm_up_validator();
         Ok(())
     }

@@ -270,3 +270,20 @@ vocabulary! {
         Failed = "failed",
     }
 }
+
+/// `GET /api/v1/lineage/openlineage/status`: whether Weir posts RunEvents, and how delivery goes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenLineageStatus {
+    pub configured: bool,
+    /// Where events go (without credentials).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Waiting for their first or another attempt.
+    pub pending: u64,
+    pub delivered: u64,
+    /// Refused by the receiver, or every attempt failed.
+    pub failed: u64,
+    /// The newest error of an event not delivered.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}

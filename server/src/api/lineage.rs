@@ -25,3 +25,17 @@ pub async fn graph(
     let Query(q) = query.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", r.body_text()))?;
     Ok(ApiJson(engine.lineage_graph(&caller, q).await?))
 }
+
+pub async fn openlineage_export(
+    State(engine): State<Engine>,
+    Authenticated(caller): Authenticated,
+) -> Result<ApiJson<Vec<serde_json::Value>>, ApiError> {
+    Ok(ApiJson(engine.openlineage_export(&caller).await?))
+}
+
+pub async fn openlineage_status(
+    State(engine): State<Engine>,
+    Authenticated(caller): Authenticated,
+) -> Result<ApiJson<weir_model::lineage::OpenLineageStatus>, ApiError> {
+    Ok(ApiJson(engine.openlineage_status(&caller).await?))
+}

@@ -102,6 +102,8 @@ pub fn router(engine: Engine) -> Router {
         .route("/operations/{id}", get(deployments::operation))
         .route("/sql/validate", post(sql::validate))
         .route("/lineage", get(lineage::graph))
+        .route("/lineage/openlineage", get(lineage::openlineage_export))
+        .route("/lineage/openlineage/status", get(lineage::openlineage_status))
         .route("/events", get(events::stream))
         .route("/artifacts/{sha256}", get(artifacts::get))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

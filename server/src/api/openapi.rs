@@ -86,6 +86,8 @@ pub const ENDPOINTS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ("get", "/artifacts/{sha256}", "One artifact", None, 200),
     ("post", "/sql/validate", "Check Flink SQL with the real planner (with the script's column lineage when it has no errors)", Some("ValidateRequest"), 200),
     ("get", "/lineage", "The cross-job lineage graph around ?dataset=<namespace>|<name> or ?job=<namespace>/<job> (or everything visible): &direction=upstream|downstream|both &depth=N (job hops, default 3, at most 20) &environment=E; nodes (datasets, jobs with the versions environments run, other namespaces' jobs as 'hidden') laid out left to right, edges with column mappings", None, 200),
+    ("get", "/lineage/openlineage", "The current graph as OpenLineage RunEvents (RUNNING, one per deployment wanted running that the caller may read), with schema, symlinks and columnLineage dataset facets, jobType and processing_engine", None, 200),
+    ("get", "/lineage/openlineage/status", "OpenLineage delivery: whether [lineage] openlineage_url is set, events pending, delivered and given up, the newest error", None, 200),
     ("get", "/events", "Server-sent events: deployment, operation and cluster changes", None, 200),
     ("get", "/openapi.json", "This document", None, 200),
 ];

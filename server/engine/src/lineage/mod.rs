@@ -4,15 +4,19 @@
 //!   becomes a version's lineage; [`declared`]: a JAR version's declared datasets.
 //! - [`identity`]: a dataset's identity from its table's options (OpenLineage naming), secrets masked.
 //! - [`graph`]: the cross-job graph (a pure walk); [`layout`]: where its nodes go (left to right).
+//! - [`openlineage`]: which RunEvent a change of state makes and the event itself; [`delivery`]: the outbox
+//!   and its sender, the status, the export.
 //!
 //! A version's lineage is stored with it when it is saved (`version_lineage`), as the planner said it (Flink
 //! table paths and options); naming and masking happen on read, so both can improve without touching what
 //! was stored. Parsed lineage is cached by version id: versions never change.
 
 pub mod declared;
+pub mod delivery;
 pub mod graph;
 pub mod identity;
 pub mod layout;
+pub mod openlineage;
 pub mod planner;
 
 use std::collections::HashMap;
@@ -33,9 +37,12 @@ pub const MAX_DEPTH: u32 = 20;
 /// Most parsed lineages kept in memory.
 const CACHE_ENTRIES: usize = 50_000;
 
+/// A version's lineage, or the reason it has none.
+pub type Lineage = Result<Arc<VersionLineage>, String>;
+
 /// Parsed lineage by version id (what was stored never changes; a failure is kept as its reason).
 #[derive(Clone, Default)]
-pub struct LineageCache(Arc<Mutex<HashMap<i64, Result<Arc<VersionLineage>, String>>>>);
+pub struct LineageCache(Arc<Mutex<HashMap<i64, Lineage>>>);
 
 impl LineageCache {
     fn get(&self, version_id: i64) -> Option<Result<Arc<VersionLineage>, String>> {

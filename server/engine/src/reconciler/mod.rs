@@ -208,6 +208,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         self.store.observe_deployment(deployment_id, job_id, state, latest_checkpoint).await?;
         self.publish_deployment(deployment_id).await;
+        self.openlineage_observed(deployment_id, job_id, state);
         Ok(())
     }
 
@@ -221,6 +222,7 @@ impl Engine {
     ) -> Result<deployment::Model, EngineError> {
         let updated = self.store.track_job(deployment_id, job_id, restored_from.unwrap_or("")).await?;
         self.publish_deployment(deployment_id).await;
+        self.openlineage_started(deployment_id, job_id);
         Ok(updated)
     }
 

@@ -121,3 +121,111 @@ impl Store {
             .collect())
     }
 }
+
+/// Counts of the OpenLineage outbox.
+#[derive(Clone, Debug, Default)]
+pub struct OutboxCounts {
+    pub pending: u64,
+    pub delivered: u64,
+    pub gave_up: u64,
+    /// The newest failure: (when it was due again, the error).
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Queues a RunEvent; false when this run's event of this type is queued already.
+    pub async fn enqueue_openlineage(&self, run_id: &str, event_type: &str, body: String) -> Result<bool, DbErr> {
+        use super::entities::openlineage_event::{ActiveModel, Column, Entity};
+        let now = chrono::Utc::now();
+        let row = ActiveModel {
+            run_id: sea_orm::Set(run_id.to_owned()),
+            event_type: sea_orm::Set(event_type.to_owned()),
+            body: sea_orm::Set(body),
+            created_at: sea_orm::Set(now),
+            attempts: sea_orm::Set(0),
+            next_attempt_at: sea_orm::Set(now),
+            delivered_at: sea_orm::Set(None),
+            gave_up: sea_orm::Set(false),
+            last_error: sea_orm::Set(None),
+            ..Default::default()
+        };
+        let inserted = Entity::insert(row)
+            .on_conflict(OnConflict::columns([Column::RunId, Column::EventType]).do_nothing().to_owned())
+            .exec_without_returning(self.db())
+            .await?;
+        Ok(inserted > 0)
+    }
+
+    /// Events not delivered yet (due now or later), oldest first.
+    pub async fn pending_openlineage(&self, limit: u64) -> Result<Vec<super::entities::openlineage_event::Model>, DbErr> {
+        use super::entities::openlineage_event::{Column, Entity};
+        use sea_orm::QueryOrder;
+        Entity::find()
+            .filter(Column::DeliveredAt.is_null())
+            .filter(Column::GaveUp.eq(false))
+            .order_by_asc(Column::Id)
+            .limit(limit)
+            .all(self.db())
+            .await
+    }
+
+    /// Records an attempt: delivered, or failed with the error and when to try again (none: given up).
+    pub async fn record_openlineage_attempt(
+        &self,
+        id: i64,
+        attempts: i32,
+        outcome: Result<(), (String, Option<chrono::DateTime<chrono::Utc>>)>,
+    ) -> Result<(), DbErr> {
+        use super::entities::openlineage_event::{Column, Entity};
+        use sea_orm::sea_query::Expr;
+        let mut update = Entity::update_many().col_expr(Column::Attempts, Expr::value(attempts));
+        update = match outcome {
+            Ok(()) => update.col_expr(Column::DeliveredAt, Expr::value(Some(chrono::Utc::now()))),
+            Err((error, Some(next))) => update
+                .col_expr(Column::LastError, Expr::value(Some(error)))
+                .col_expr(Column::NextAttemptAt, Expr::value(next)),
+            Err((error, None)) => {
+                update.col_expr(Column::LastError, Expr::value(Some(error))).col_expr(Column::GaveUp, Expr::value(true))
+            }
+        };
+        update.filter(Column::Id.eq(id)).exec(self.db()).await.map(|_| ())
+    }
+
+    pub async fn openlineage_counts(&self) -> Result<OutboxCounts, DbErr> {
+        use super::entities::openlineage_event::{Column, Entity};
+        use sea_orm::{PaginatorTrait, QueryOrder};
+        let pending = Entity::find().filter(Column::DeliveredAt.is_null()).filter(Column::GaveUp.eq(false)).count(self.db()).await?;
+        let delivered = Entity::find().filter(Column::DeliveredAt.is_not_null()).count(self.db()).await?;
+        let gave_up = Entity::find().filter(Column::GaveUp.eq(true)).count(self.db()).await?;
+        let last_error = Entity::find()
+            .filter(Column::LastError.is_not_null())
+            .filter(Column::DeliveredAt.is_null())
+            .order_by_desc(Column::Id)
+            .one(self.db())
+            .await?
+            .and_then(|m| m.last_error);
+        Ok(OutboxCounts { pending, delivered, gave_up, last_error })
+    }
+}
+
+/// A deployment with everything an OpenLineage event names.
+pub struct DeploymentContext {
+    pub deployment: deployment::Model,
+    pub job: job::Model,
+    pub namespace: String,
+    pub environment: String,
+    pub cluster: super::entities::cluster::Model,
+}
+
+impl Store {
+    pub async fn deployment_context(&self, deployment_id: i64) -> Result<Option<DeploymentContext>, DbErr> {
+        let Some(d) = self.deployment_by_id(deployment_id).await? else { return Ok(None) };
+        let Some(job) = self.job_by_id(d.job_id).await? else { return Ok(None) };
+        let Some(ns) = self.namespace_by_id(job.namespace_id).await? else { return Ok(None) };
+        let Some(env) = environment::Entity::find_by_id(d.environment_id).one(self.db()).await? else { return Ok(None) };
+        let Some(cluster) = super::entities::cluster::Entity::find_by_id(env.cluster_id).one(self.db()).await? else {
+            return Ok(None);
+        };
+        Ok(Some(DeploymentContext { deployment: d, job, namespace: ns.name, environment: env.name, cluster }))
+    }
+}

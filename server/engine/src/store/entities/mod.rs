@@ -21,6 +21,7 @@ pub mod namespace;
 pub mod namespace_environment;
 pub mod namespace_member;
 pub mod operation;
+pub mod openlineage_event;
 pub mod operation_step;
 pub mod pool;
 pub mod pool_quota;
