@@ -264,7 +264,7 @@ pub async fn save_settings(
 #[server(endpoint = "validate_sql")]
 pub async fn validate_sql(sql: String) -> Result<SqlCheck, ServerFnError> {
     let (engine, caller) = door()?;
-    engine.validate_sql(&caller, &sql, None).await.map_err(fail)
+    engine.validate_sql(&caller, &sql, None, true).await.map_err(fail)
 }
 
 /// Deploys a version (the latest when `version` is empty); see [`DeployForm::from_fields`] for the fields.

@@ -92,7 +92,7 @@ async fn pages_render_concurrently() {
     let s = common::server(|_| {}).await;
     s.api().post_ok("/api/v1/namespaces/default/jobs", json!({"name": "busy-job", "kind": "sql"}), 201).await;
     let (_, cookie) = common::Api::login(&s.base, common::ADMIN, common::ADMIN_PASSWORD, false).await;
-    let pages = ["/", "/jobs", "/clusters", "/environments", "/jobs/default/busy-job", "/account", "/audit"];
+    let pages = ["/", "/jobs", "/clusters", "/environments", "/jobs/default/busy-job", "/jobs/default/busy-job?tab=lineage", "/lineage", "/account", "/audit"];
     for round in 0..4 {
         let renders = (0..48).map(|i| {
             let (base, cookie, path) = (s.base.clone(), cookie.clone(), pages[i % pages.len()]);

@@ -119,6 +119,25 @@ impl SqlValidator {
         mode: &str,
         script: &str,
     ) -> Result<(SqlCheck, Option<crate::lineage::planner::PlannerAnswer>), EngineError> {
+        self.ask(mode, script, true).await
+    }
+
+    /// The lineage without the optimizer's plans: only the parser's checks (much faster; a script that passed
+    /// the full check before, or a preview).
+    pub async fn lineage_only(
+        &self,
+        mode: &str,
+        script: &str,
+    ) -> Result<(SqlCheck, Option<crate::lineage::planner::PlannerAnswer>), EngineError> {
+        self.ask(mode, script, false).await
+    }
+
+    async fn ask(
+        &self,
+        mode: &str,
+        script: &str,
+        plans: bool,
+    ) -> Result<(SqlCheck, Option<crate::lineage::planner::PlannerAnswer>), EngineError> {
         let setup = self.setup.as_ref().ok_or_else(|| {
             EngineError::Unavailable("SQL validation is not available: the SQL runner jar or Flink is missing".into())
         })?;
@@ -128,7 +147,11 @@ impl SqlValidator {
             *guard = Some(Self::spawn(setup)?);
         }
         let helper = guard.as_mut().ok_or_else(|| EngineError::Internal("validator missing".into()))?;
-        let request = format!("{mode} {}\n", base64::engine::general_purpose::STANDARD.encode(script));
+        let request = format!(
+            "{mode} {}{}\n",
+            base64::engine::general_purpose::STANDARD.encode(script),
+            if plans { "" } else { " noplan" }
+        );
         let exchange = async {
             helper.stdin.write_all(request.as_bytes()).await?;
             helper.stdin.flush().await?;
@@ -170,7 +193,8 @@ impl SqlValidator {
 
 impl Engine {
     /// `POST /api/v1/sql/validate`: checks a script with the real Flink planner.
-    pub async fn validate_sql(&self, caller: &Caller, script: &str, mode: Option<&str>) -> Result<SqlCheck, EngineError> {
+    /// Without `plans`, the optimizer is skipped: the parser's checks and the lineage only.
+    pub async fn validate_sql(&self, caller: &Caller, script: &str, mode: Option<&str>, plans: bool) -> Result<SqlCheck, EngineError> {
         self.require_signed_in(caller)?;
         let mode = match mode {
             None => ExecutionMode::Streaming,
@@ -182,7 +206,11 @@ impl Engine {
         if script.len() > crate::versions::MAX_SQL_BYTES {
             return Err(EngineError::Invalid("the script is larger than 1 MiB".into()));
         }
-        let (mut check, answer) = self.validator.check_with_lineage(mode.as_str(), script).await?;
+        let (mut check, answer) = if plans {
+            self.validator.check_with_lineage(mode.as_str(), script).await?
+        } else {
+            self.validator.lineage_only(mode.as_str(), script).await?
+        };
         // Tables that write nowhere others read are named after the script here, as it belongs to no job yet.
         let scope = crate::lineage::identity::Scope { namespace: "preview", job: "script" };
         match answer {

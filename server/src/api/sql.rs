@@ -12,6 +12,8 @@ use weir_engine::Engine;
 pub struct ValidateRequest {
     pub sql: String,
     pub mode: Option<String>,
+    /// False: skip the optimizer's plans (the parser's checks and the lineage only, faster).
+    pub plans: Option<bool>,
 }
 
 pub async fn validate(
@@ -19,5 +21,5 @@ pub async fn validate(
     Authenticated(caller): Authenticated,
     ApiJson(req): ApiJson<ValidateRequest>,
 ) -> Result<ApiJson<SqlCheck>, ApiError> {
-    Ok(ApiJson(engine.validate_sql(&caller, &req.sql, req.mode.as_deref()).await?))
+    Ok(ApiJson(engine.validate_sql(&caller, &req.sql, req.mode.as_deref(), req.plans.unwrap_or(true)).await?))
 }

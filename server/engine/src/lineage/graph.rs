@@ -178,7 +178,12 @@ pub fn build(
         graph.nodes.push(LineageNode {
             id: dataset_node_id(d),
             kind: LineageNodeKind::Dataset,
-            label: d.name.clone(),
+            // A table local to its job is best known by its own name.
+            label: if d.namespace.starts_with("weir://") {
+                d.name.rsplit('.').next().unwrap_or(&d.name).to_owned()
+            } else {
+                d.name.clone()
+            },
             dataset: Some(d.clone()),
             namespace: None,
             job: None,

@@ -36,16 +36,21 @@ pub fn place(graph: &mut LineageGraph) {
     match layouts {
         Ok(layouts) => {
             for (points, _, _) in layouts {
-                let min_x = points.iter().map(|(_, (x, _))| *x).fold(f64::INFINITY, f64::min);
-                let min_y = points.iter().map(|(_, (_, y))| *y).fold(f64::INFINITY, f64::min);
-                let mut extent: f64 = 0.0;
+                // The crate's coordinates are in its own units: keep their order, one slot per distinct value
+                // (nodes that share an x stay aligned across layers), one column per distinct layer.
+                let rank = |values: Vec<f64>| {
+                    let mut v: Vec<i64> = values.into_iter().map(|f| (f * 1000.0).round() as i64).collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                };
+                let xs = rank(points.iter().map(|(_, (x, _))| *x).collect());
+                let ys = rank(points.iter().map(|(_, (_, y))| *y).collect());
+                let index = |v: &[i64], f: f64| v.binary_search(&((f * 1000.0).round() as i64)).unwrap_or(0) as f64;
                 for (id, (x, y)) in points {
-                    let slot = x - min_x;
-                    let layer = y - min_y;
-                    extent = extent.max(slot);
-                    placed.insert(id, (layer, offset + slot));
+                    placed.insert(id, (index(&ys, y), offset + index(&xs, x)));
                 }
-                offset += extent + 1.0;
+                offset += xs.len() as f64;
             }
         }
         Err(_) => tracing::warn!("graph layout failed; nodes are listed by depth"),

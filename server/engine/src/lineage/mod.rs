@@ -107,7 +107,7 @@ impl Engine {
             Some(row) => Some((row.origin, row.body)),
             None => match (job.kind, v.sql.as_deref()) {
                 (JobKind::Sql, Some(sql)) if self.validator.available() => {
-                    let (check, answer) = self.validator.check_with_lineage(v.mode.as_str(), sql).await?;
+                    let (check, answer) = self.validator.lineage_only(v.mode.as_str(), sql).await?;
                     match answer {
                         Some(answer) => {
                             let (origin, body) = stored_form(&answer)?;

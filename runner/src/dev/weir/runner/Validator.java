@@ -25,8 +25,9 @@ import org.apache.flink.table.operations.ddl.CreateTableOperation;
 /**
  * A long-lived SQL checker: Weir starts it once and sends it scripts, so a check does not pay JVM start-up.
  *
- * <p>Protocol: one request per line on stdin, {@code <mode> <base64 UTF-8 script>} (mode is streaming or
- * batch); one JSON object per line on stdout:
+ * <p>Protocol: one request per line on stdin, {@code <mode> <base64 UTF-8 script> [noplan]} (mode is streaming
+ * or batch; {@code noplan}: skip the optimizer's plans, so only the parser's checks and the lineage, faster);
+ * one JSON object per line on stdout:
  * {@code {"errors":[{"line","column","message"}],"warnings":[...],"plans":[{"line","statement","plan"}],"inserts":N,
  * "lineage":{...}}}, where {@code lineage} (column lineage, see {@link Lineage}) is there only when the script has
  * no errors. Positions are 1-based and relative to the whole script. CREATE TABLE ... AS SELECT creates its table
@@ -52,11 +53,13 @@ public final class Validator {
             if (line.isEmpty()) continue;
             String answer;
             try {
-                int space = line.indexOf(' ');
-                String mode = space < 0 ? "streaming" : line.substring(0, space);
-                String b64 = space < 0 ? line : line.substring(space + 1);
+                String[] parts = line.split(" ");
+                String mode = parts.length < 2 ? "streaming" : parts[0];
+                String b64 = parts.length < 2 ? parts[0] : parts[1];
+                // A third word "noplan": no optimized plans (the lineage and the parser's checks only, faster).
+                boolean wantPlans = !(parts.length > 2 && parts[2].equals("noplan"));
                 String script = new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
-                answer = check(mode, script);
+                answer = check(mode, script, wantPlans);
             } catch (Throwable t) {
                 answer = "{\"fatal\":" + Json.str(describe(t)) + "}";
             }
@@ -64,7 +67,7 @@ public final class Validator {
         }
     }
 
-    static String check(String mode, String script) {
+    static String check(String mode, String script, boolean wantPlans) {
         TableEnvironmentImpl env = (TableEnvironmentImpl) TableEnvironment.create(
                 "batch".equals(mode) ? EnvironmentSettings.inBatchMode() : EnvironmentSettings.inStreamingMode());
         List<String> errors = new ArrayList<>();
@@ -86,7 +89,7 @@ public final class Validator {
                 } else if (head.equals("INSERT") || head.equals("SELECT") || head.equals("WITH")) {
                     if (head.equals("INSERT")) inserts++;
                     List<Operation> ops = env.getParser().parse(st.text);
-                    plans.add(plan(st, env.explainInternal(ops, ExplainFormat.TEXT)));
+                    if (wantPlans) plans.add(plan(st, env.explainInternal(ops, ExplainFormat.TEXT)));
                     if (ops.get(0) instanceof ModifyOperation) {
                         modifies.add(new Lineage.Insert(st.line, (ModifyOperation) ops.get(0)));
                     }
@@ -104,7 +107,7 @@ public final class Validator {
                         modifies.add(new Lineage.Insert(bodyLine + inner.line - 1, (ModifyOperation) op));
                         inserts++;
                     }
-                    plans.add(plan(st, env.explainInternal(ops, ExplainFormat.TEXT)));
+                    if (wantPlans) plans.add(plan(st, env.explainInternal(ops, ExplainFormat.TEXT)));
                 } else {
                     Operation op = env.getParser().parse(st.text).get(0);
                     ModifyOperation sink = tableAsSelect(env, op);
@@ -112,7 +115,7 @@ public final class Validator {
                     if (sink != null) {
                         // CREATE TABLE ... AS SELECT: create the table, plan the insert, run nothing.
                         inserts++;
-                        plans.add(plan(st, env.explainInternal(Collections.singletonList(sink), ExplainFormat.TEXT)));
+                        if (wantPlans) plans.add(plan(st, env.explainInternal(Collections.singletonList(sink), ExplainFormat.TEXT)));
                         modifies.add(new Lineage.Insert(st.line, sink));
                     } else {
                         env.executeInternal(op);
