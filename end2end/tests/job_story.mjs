@@ -90,6 +90,9 @@ export const tests = {
     await setSql(page, V1);
     await page.click('[data-test="validate"]');
     await page.waitForSelector('[data-test="check"][data-valid="true"]', { timeout: 30_000 });
+    // The check previews the column lineage before saving: each written column and where it comes from.
+    const preview = await page.locator('[data-test="check-lineage"]').innerText();
+    assert(preview.includes('Column lineage: reads') && preview.includes('←'), `the lineage preview: ${preview}`);
     await page.fill('[data-test="message"]', 'first version');
     await page.click('[data-test="save"]');
     await page.waitForSelector('[data-test="saved"]', { timeout: 30_000 });

@@ -136,6 +136,9 @@ pub struct EngineConfig {
     pub alerts_delivery_attempts: u32,
     /// The pause after a failed delivery attempt, in milliseconds (doubled after each one).
     pub alerts_retry_backoff_ms: u64,
+    /// The longest a SQL check (with its column lineage) may take; beyond, the checker JVM is stopped and the
+    /// caller told (Weir carries on and starts a new one for the next check).
+    pub sql_check_timeout_s: u64,
 }
 
 impl Default for ServerConfig {
@@ -187,6 +190,7 @@ impl Default for EngineConfig {
             alerts_eval_interval_ms: 1000,
             alerts_delivery_attempts: 4,
             alerts_retry_backoff_ms: 2000,
+            sql_check_timeout_s: 60,
         }
     }
 }
@@ -383,6 +387,7 @@ impl Config {
             alerts_eval_interval: std::time::Duration::from_millis(e.alerts_eval_interval_ms),
             alerts_delivery_attempts: e.alerts_delivery_attempts.clamp(1, 20),
             alerts_retry_backoff: std::time::Duration::from_millis(e.alerts_retry_backoff_ms),
+            sql_check_timeout: std::time::Duration::from_secs(e.sql_check_timeout_s.max(1)),
             openlineage: match self.lineage.openlineage_url.trim() {
                 "" => None,
                 url => Some(weir_engine::lineage::delivery::OpenLineageTarget {

@@ -25,7 +25,7 @@ fn validator(version: &str) -> SqlValidator {
     assert!(jar.exists(), "{} is missing: run scripts/setup (make test does)", jar.display());
     let lib = flink_home(version).join("lib");
     assert!(lib.exists(), "{} is missing: FLINK_VERSION={version} scripts/flink-local install", lib.display());
-    SqlValidator::new(Some(ValidatorSetup { java: "java".into(), runner_jar: jar, flink_lib: lib }))
+    SqlValidator::new(Some(ValidatorSetup { java: "java".into(), runner_jar: jar, flink_lib: lib }), weir_engine::sql::CHECK_TIMEOUT)
 }
 
 /// Each fixture's script, checked by the planner of `version`, gives exactly the fixture's lineage.
@@ -206,7 +206,7 @@ async fn versions_keep_their_lineage_and_jobs_meet_at_shared_datasets() {
     assert!(!text.contains("spy") && !text.contains("other/"), "{text}");
     assert!(g["nodes"].as_array().unwrap().iter().any(|n| n["kind"] == "hidden" && n["label"] == "another namespace"), "{g}");
     let (st, body) = viewer.call(reqwest::Method::GET, "/api/v1/lineage?job=other/spy", None).await;
-    assert_eq!(st, 404, "{body}");
+    assert_eq!(st, 403, "as for the job itself: {body}");
 
     // Bad questions are 400s that say what is wrong.
     for (q, says) in [
@@ -380,4 +380,24 @@ async fn deployments_post_openlineage_run_events_that_the_openlineage_model_acce
     let mut all = events.clone();
     all.extend(exported);
     check_with_openlineage_model(&all);
+}
+
+/// A check the planner cannot finish in time is cut off with a clear error: the checker JVM is stopped and
+/// replaced, Weir keeps serving, and the version it was for is not saved.
+#[tokio::test]
+async fn a_check_past_its_time_is_cut_off_and_weir_carries_on() {
+    let s = common::server(|c| c.engine.sql_check_timeout_s = 1).await;
+    let api = s.api();
+    // A cold checker JVM alone takes several seconds to answer: past the one second allowed.
+    let sql = std::fs::read_to_string(fixtures().join("window_tvf.sql")).expect("script");
+    let (st, body) = api.post("/api/v1/sql/validate", json!({"sql": sql})).await;
+    assert_eq!(st, 503, "{body}");
+    assert!(body.to_string().contains("no answer within 1s") && body.to_string().contains("sql_check_timeout_s"), "{body}");
+    api.post_ok("/api/v1/namespaces/default/jobs", json!({"name": "slow", "kind": "sql"}), 201).await;
+    let (st, body) = api.post("/api/v1/namespaces/default/jobs/slow/versions", json!({"sql": sql})).await;
+    assert_eq!(st, 503, "{body}");
+    let versions = api.get("/api/v1/namespaces/default/jobs/slow/versions").await;
+    assert_eq!(versions, json!([]), "nothing saved");
+    let (st, health) = api.call(reqwest::Method::GET, "/api/v1/health", None).await;
+    assert_eq!(st, 200, "Weir still serves: {health}");
 }

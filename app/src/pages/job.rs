@@ -341,10 +341,14 @@ fn EditorTab(detail: JobDetail, actions: Actions) -> impl IntoView {
                     .map(|e| view! { <li class="muted">{format!("line {}: {}", e.line, e.message)}</li> })
                     .collect_view();
                 let plans = c.plans.iter().map(|p| view! { <details><summary>{format!("Plan of line {}: {}", p.line, p.statement)}</summary><pre>{p.plan.clone()}</pre></details> }).collect_view();
+                let lineage = c.lineage.clone().map(|l| view! { <LineagePreview lineage=l/> });
+                let no_lineage = c.lineage_error.clone().map(|e| view! { <p class="muted small" data-test="check-lineage-error">{format!("No column lineage: {e}")}</p> });
                 view! {
                     <div class="check" data-test="check" data-valid=c.valid.to_string()>
                         <p>{if c.valid { "Valid" } else { "Invalid" }} {format!(" · checked by the Flink planner in {} ms", c.elapsed_ms)}</p>
                         <ul>{errors}{warnings}</ul>
+                        {lineage}
+                        {no_lineage}
                         {plans}
                     </div>
                 }
@@ -692,5 +696,43 @@ fn HistoryTab(detail: JobDetail) -> impl IntoView {
             <thead><tr><th>"#"</th><th>"Operation"</th><th>"Environment"</th><th>"By"</th><th>"When"</th><th>"Status"</th><th>"Parameters and steps"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// The check's column lineage, as a preview before saving: what the script reads, and for each column it writes
+/// where the value comes from.
+#[component]
+fn LineagePreview(lineage: weir_model::lineage::VersionLineage) -> impl IntoView {
+    let reads = lineage.inputs.iter().map(|i| format!("{} ({})", i.name, i.namespace)).collect::<Vec<_>>().join(", ");
+    let outputs = lineage
+        .outputs
+        .iter()
+        .map(|o| {
+            let columns = o
+                .columns
+                .iter()
+                .map(|(column, sources)| {
+                    let from = if sources.is_empty() {
+                        "no source column".to_owned()
+                    } else {
+                        sources.iter().map(|s| format!("{} ({} {})", s.field, s.subtype, s.description)).collect::<Vec<_>>().join(", ")
+                    };
+                    view! { <li><code>{column.clone()}</code>" ← "{from}</li> }
+                })
+                .collect_view();
+            view! {
+                <li>
+                    <strong>{o.name.clone()}</strong>
+                    <span class="muted">{format!(" ({})", o.namespace)}</span>
+                    <ul>{columns}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="check-lineage" data-test="check-lineage" open>
+            <summary>{format!("Column lineage: reads {}", if reads.is_empty() { "nothing".to_owned() } else { reads })}</summary>
+            <ul>{outputs}</ul>
+        </details>
     }
 }

@@ -100,6 +100,8 @@ pub struct EngineSettings {
     pub alerts_delivery_attempts: u32,
     /// The pause after a failed delivery attempt, doubled after each one.
     pub alerts_retry_backoff: Duration,
+    /// The longest a SQL check (with its lineage) may take before the checker JVM is stopped.
+    pub sql_check_timeout: Duration,
     /// Where OpenLineage RunEvents are posted (none: they are not).
     pub openlineage: Option<lineage::delivery::OpenLineageTarget>,
 }
@@ -125,6 +127,7 @@ impl Default for EngineSettings {
             alerts_eval_interval: Duration::from_secs(1),
             alerts_delivery_attempts: 4,
             alerts_retry_backoff: Duration::from_secs(2),
+            sql_check_timeout: sql::CHECK_TIMEOUT,
             openlineage: None,
         }
     }
@@ -167,6 +170,7 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(store: Store, settings: EngineSettings) -> Result<Self, EngineError> {
+        let check_timeout = settings.sql_check_timeout;
         let http = reqwest::Client::builder()
             .connect_timeout(settings.cluster_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("weir/", env!("CARGO_PKG_VERSION")))
@@ -186,7 +190,7 @@ impl Engine {
             .filter_map(|r| {
                 let jar = r.runner_jar.clone().filter(|j| j.exists())?;
                 let setup = sql::ValidatorSetup { java: settings.java.clone(), runner_jar: jar, flink_lib: r.home.join("lib") };
-                Some((r.version.clone(), Arc::new(sql::SqlValidator::new(Some(setup)))))
+                Some((r.version.clone(), Arc::new(sql::SqlValidator::new(Some(setup), settings.sql_check_timeout))))
             })
             .collect();
         let (events, _) = broadcast::channel(events::EVENT_BUFFER);
@@ -199,7 +203,7 @@ impl Engine {
             cluster_timeout: settings.cluster_timeout,
             settings: Arc::new(settings),
             events,
-            validator: Arc::new(sql::SqlValidator::new(validator_setup)),
+            validator: Arc::new(sql::SqlValidator::new(validator_setup, check_timeout)),
             submit_gates: Arc::new(Mutex::new(HashMap::new())),
             throttle: Default::default(),
             observations: Default::default(),

@@ -17,8 +17,8 @@ use weir_model::ExecutionMode;
 
 use crate::{Caller, Engine, EngineError};
 
-/// How long one check may take before the helper is considered stuck.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one check may take by default before the helper is considered stuck (and replaced).
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where the helper comes from.
 #[derive(Clone, Debug)]
@@ -53,11 +53,13 @@ struct Helper {
 pub struct SqlValidator {
     setup: Option<ValidatorSetup>,
     helper: Mutex<Option<Helper>>,
+    /// A check (or the lineage) that takes longer is cut off: the helper JVM is killed, the caller told.
+    timeout: Duration,
 }
 
 impl SqlValidator {
-    pub fn new(setup: Option<ValidatorSetup>) -> Self {
-        Self { setup, helper: Mutex::new(None) }
+    pub fn new(setup: Option<ValidatorSetup>, timeout: Duration) -> Self {
+        Self { setup, helper: Mutex::new(None), timeout }
     }
 
     pub fn available(&self) -> bool {
@@ -159,7 +161,7 @@ impl SqlValidator {
             helper.stdout.read_line(&mut line).await?;
             Ok::<_, std::io::Error>(line)
         };
-        let line = match tokio::time::timeout(CHECK_TIMEOUT, exchange).await {
+        let line = match tokio::time::timeout(self.timeout, exchange).await {
             Ok(Ok(line)) if !line.is_empty() => line,
             other => {
                 // Dead or stuck: replace it on the next request.
@@ -167,7 +169,11 @@ impl SqlValidator {
                 let why = match other {
                     Ok(Err(e)) => e.to_string(),
                     Ok(Ok(_)) => "the validator exited".into(),
-                    Err(_) => format!("no answer within {CHECK_TIMEOUT:?}"),
+                    Err(_) => format!(
+                        "no answer within {:?}: the planner was stopped (a script this costly cannot be checked; \
+                         simplify it or raise engine.sql_check_timeout_s)",
+                        self.timeout
+                    ),
                 };
                 return Err(EngineError::Unavailable(format!("the SQL validator failed: {why}")));
             }
