@@ -25,6 +25,9 @@ async fn blackhole() -> String {
 async fn silent_server() -> common::TestServer {
     let hole = blackhole().await;
     common::server(move |c| {
+        // A long timeout: a page that waited on the silent cluster would take ten seconds, far from a page that
+        // did not even on a loaded machine (the first render also competes with the SQL checker's JVM start).
+        c.engine.cluster_timeout_ms = 10_000;
         c.clusters.push(ClusterDecl { name: "silent".into(), kind: "flink-session".into(), rest_url: Some(hole), settings: None });
         c.environments.push(EnvironmentDecl { name: "quiet".into(), cluster: "silent".into(), flink_config: Default::default(), prometheus_url: None });
     })
@@ -32,6 +35,9 @@ async fn silent_server() -> common::TestServer {
 }
 
 use common::render;
+
+/// Far less than the silent cluster's timeout: a page this fast did not wait on it.
+const WAITED: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn pages_never_wait_on_a_cluster_that_does_not_answer() {
@@ -57,10 +63,10 @@ async fn pages_never_wait_on_a_cluster_that_does_not_answer() {
     assert!(status["last_answer_at"].is_null(), "it never answered: {status}");
 
     let (_, cookie) = common::Api::login(&s.base, common::ADMIN, common::ADMIN_PASSWORD, false).await;
-    // A page that asked the cluster would wait for its timeout (3 s); pages read observations instead.
+    // A page that asked the cluster would wait for its timeout (10 s); pages read observations instead.
     let (code, html, took) = render(&s.base, &cookie, "/").await;
     assert_eq!(code, 200);
-    assert!(took < Duration::from_secs(1), "the dashboard took {took:?}");
+    assert!(took < WAITED, "the dashboard took {took:?}");
     assert!(html.contains("data-cluster=\"silent\""), "the silent cluster has its card");
     let card = &html[html.find("data-cluster=\"silent\"").expect("card")..];
     assert!(card.contains(">unreachable<"), "shown unreachable");
@@ -71,12 +77,12 @@ async fn pages_never_wait_on_a_cluster_that_does_not_answer() {
 
     let (code, html, took) = render(&s.base, &cookie, "/jobs/default/quiet-job").await;
     assert_eq!(code, 200);
-    assert!(took < Duration::from_secs(1), "the job page took {took:?}");
+    assert!(took < WAITED, "the job page took {took:?}");
     assert!(html.contains("data-env=\"quiet\""), "the job page shows the deployment in the silent environment");
 
     let (code, html, took) = render(&s.base, &cookie, "/clusters").await;
     assert_eq!(code, 200);
-    assert!(took < Duration::from_secs(1), "the clusters page took {took:?}");
+    assert!(took < WAITED, "the clusters page took {took:?}");
     assert!(html.contains("data-cluster-row=\"silent\""), "listed");
 
     let started = Instant::now();

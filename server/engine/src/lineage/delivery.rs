@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use weir_model::lineage::OpenLineageStatus;
-use weir_model::ObservedState;
+use weir_model::{DesiredState, ObservedState};
 
 use super::openlineage::{event_for, run_event, run_id, RunEventType, RunFacts};
 use crate::{Caller, Engine, EngineError};
@@ -67,6 +67,11 @@ impl Engine {
 
     /// A deployment's job was seen in a new state: the event it makes, if any.
     pub(crate) fn openlineage_observed(&self, deployment_id: i64, flink_job_id: &str, state: ObservedState) {
+        // A passing state makes no event whatever Weir wants of the job: nothing to look up.
+        let wants = [DesiredState::Running, DesiredState::Suspended, DesiredState::Cancelled];
+        if wants.iter().all(|d| event_for(state, *d).is_none()) {
+            return;
+        }
         self.queue_openlineage_later(deployment_id, flink_job_id, Some(state));
     }
 
@@ -103,8 +108,14 @@ impl Engine {
             }
         };
         let body = serde_json::to_string(&event).map_err(|e| EngineError::Internal(e.to_string()))?;
-        if self.store.enqueue_openlineage(&run_id(job_id), kind.as_str(), body).await? {
-            self.openlineage_wake.notify_one();
+        match self.store.enqueue_openlineage(&run_id(job_id), kind.as_str(), body).await {
+            Ok(true) => self.openlineage_wake.notify_one(),
+            Ok(false) => {}
+            Err(e) => {
+                // Not queued: the next observation of this state tries again.
+                self.openlineage_queued.forget(job_id, kind);
+                return Err(e.into());
+            }
         }
         Ok(())
     }
