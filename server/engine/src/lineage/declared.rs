@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use weir_model::lineage::{
-    ColumnSource, DeclaredLineage, LineageInput, LineageOutput, LineageSubtype, LineageType, VersionLineage,
+    ColumnSource, DeclaredDataset, DeclaredLineage, LineageInput, LineageOutput, LineageSubtype, LineageType, VersionLineage,
 };
 
 /// Most datasets one declaration may name (inputs and outputs together).
@@ -21,35 +21,43 @@ pub fn check(declared: &DeclaredLineage) -> Result<(), String> {
     if declared.outputs.is_empty() && declared.inputs.is_empty() {
         return Err("lineage declares no dataset: give \"inputs\" and/or \"outputs\"".into());
     }
-    let sides = [("inputs", &declared.inputs), ("outputs", &declared.outputs)];
-    for (at, (side, d)) in sides.iter().flat_map(|(side, list)| list.iter().enumerate().map(move |(i, d)| (i, (*side, d)))) {
-        if d.namespace.trim().is_empty() || d.name.trim().is_empty() {
-            return Err(format!("lineage {side}: dataset #{} needs a namespace and a name", at + 1));
+    for (side, list) in [("inputs", &declared.inputs), ("outputs", &declared.outputs)] {
+        for (at, d) in list.iter().enumerate() {
+            check_dataset(declared, side, at, d)?;
         }
-        if d.namespace.contains('|') {
-            return Err(format!("lineage {side}: a dataset namespace cannot contain '|' ('{}')", d.namespace));
+    }
+    Ok(())
+}
+
+/// One declared dataset: named, bounded, and (outputs) its columns' sources among the declared inputs.
+fn check_dataset(declared: &DeclaredLineage, side: &str, at: usize, d: &DeclaredDataset) -> Result<(), String> {
+    if d.namespace.trim().is_empty() || d.name.trim().is_empty() {
+        return Err(format!("lineage {side}: dataset #{} needs a namespace and a name", at + 1));
+    }
+    if d.namespace.contains('|') {
+        return Err(format!("lineage {side}: a dataset namespace cannot contain '|' ('{}')", d.namespace));
+    }
+    let texts = [d.namespace.as_str(), d.name.as_str()]
+        .into_iter()
+        .chain(d.fields.iter().map(|f| f.name.as_str()))
+        .chain(d.columns.keys().map(String::as_str));
+    for t in texts {
+        if t.len() > MAX_TEXT {
+            let start: String = t.chars().take(40).collect();
+            return Err(format!("lineage {side}: '{start}…' is longer than {MAX_TEXT} bytes"));
         }
-        let texts = [d.namespace.as_str(), d.name.as_str()]
-            .into_iter()
-            .chain(d.fields.iter().map(|f| f.name.as_str()))
-            .chain(d.columns.keys().map(String::as_str));
-        for t in texts {
-            if t.len() > MAX_TEXT {
-                return Err(format!("lineage {side}: '{}…' is longer than {MAX_TEXT} bytes", &t[..40.min(t.len())]));
-            }
-        }
-        if side == "inputs" && !d.columns.is_empty() {
-            return Err(format!("lineage inputs: '{}' has \"columns\"; only outputs map columns to sources", d.name));
-        }
-        for (column, sources) in &d.columns {
-            for s in sources {
-                let known = declared.inputs.iter().any(|i| i.namespace == s.namespace && i.name == s.name);
-                if !known {
-                    return Err(format!(
-                        "lineage outputs: column '{column}' of '{}' names source {}|{} which is not among the declared inputs",
-                        d.name, s.namespace, s.name
-                    ));
-                }
+    }
+    if side == "inputs" && !d.columns.is_empty() {
+        return Err(format!("lineage inputs: '{}' has \"columns\"; only outputs map columns to sources", d.name));
+    }
+    for (column, sources) in &d.columns {
+        for s in sources {
+            let known = declared.inputs.iter().any(|i| i.namespace == s.namespace && i.name == s.name);
+            if !known {
+                return Err(format!(
+                    "lineage outputs: column '{column}' of '{}' names source {}|{} which is not among the declared inputs",
+                    d.name, s.namespace, s.name
+                ));
             }
         }
     }
@@ -108,7 +116,7 @@ pub fn to_version_lineage(declared: &DeclaredLineage) -> VersionLineage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weir_model::lineage::{DeclaredDataset, DeclaredSource};
+    use weir_model::lineage::DeclaredSource;
 
     fn dataset(ns: &str, name: &str) -> DeclaredDataset {
         DeclaredDataset { namespace: ns.into(), name: name.into(), ..Default::default() }

@@ -63,21 +63,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Every job with what runs it: five queries whatever the number of jobs.
+    /// Every job with what runs it: five queries whatever the number of jobs (one read of every version's
+    /// number gives both the running versions' numbers and each job's latest).
     pub async fn graph_jobs(&self) -> Result<Vec<GraphJob>, DbErr> {
         let namespaces: HashMap<i64, String> =
             namespace::Entity::find().all(self.db()).await?.into_iter().map(|n| (n.id, n.name)).collect();
         let environments: HashMap<i64, String> =
             environment::Entity::find().all(self.db()).await?.into_iter().map(|e| (e.id, e.name)).collect();
-        let latest: Vec<(i64, Option<i32>)> = version::Entity::find()
-            .select_only()
-            .column(version::Column::JobId)
-            .column_as(version::Column::Number.max(), "max")
-            .group_by(version::Column::JobId)
-            .into_tuple()
-            .all(self.db())
-            .await?;
-        let latest: HashMap<i64, i32> = latest.into_iter().filter_map(|(j, n)| Some((j, n?))).collect();
         let running = deployment::Entity::find()
             .filter(deployment::Column::DesiredState.eq(DesiredState::Running))
             .filter(deployment::Column::VersionId.is_not_null())
@@ -96,8 +88,9 @@ impl Store {
         let mut latest_id: HashMap<i64, (i64, i32)> = HashMap::new();
         for (id, job_id, number) in versions {
             by_id.insert(id, number);
-            if latest.get(&job_id) == Some(&number) {
-                latest_id.insert(job_id, (id, number));
+            let latest = latest_id.entry(job_id).or_insert((id, number));
+            if number > latest.1 {
+                *latest = (id, number);
             }
         }
         let mut runs: HashMap<i64, Vec<(String, i64, i32)>> = HashMap::new();
